@@ -1,0 +1,114 @@
+// Package server is the engine's HTTP layer: it routes Hasura's endpoints
+// (/healthz, /v1/version, /v1/graphql, /v1/metadata, /v2/query, ...) to their
+// handlers and runs the listener with graceful shutdown.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Deps are what the HTTP layer needs from the rest of the engine. Handlers
+// left nil are not served (their path answers Hasura's not-found error).
+type Deps struct {
+	Version string
+	Logger  *slog.Logger
+	// Ping reports whether the database answers.
+	Ping func(ctx context.Context) error
+	// InconsistentObjects counts metadata objects left out of the schema.
+	InconsistentObjects func() int
+	// Routes maps extra paths (e.g. "/v1/graphql") to their handlers.
+	Routes map[string]http.Handler
+}
+
+// NewHandler builds the engine's root HTTP handler.
+func NewHandler(d Deps) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", d.healthz)
+	mux.HandleFunc("GET /v1/version", func(w http.ResponseWriter, r *http.Request) {
+		WriteJSON(w, http.StatusOK, map[string]string{"version": d.Version})
+	})
+	for path, h := range d.Routes {
+		mux.Handle(path, h)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, http.StatusNotFound, Error{Path: "$", Message: "resource does not exist", Code: "not-found"})
+	})
+	return mux
+}
+
+func (d Deps) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	if d.Ping != nil {
+		if err := d.Ping(ctx); err != nil {
+			d.Logger.Warn("health check: database did not answer", "error", err)
+			http.Error(w, "ERROR", http.StatusInternalServerError)
+			return
+		}
+	}
+	if d.InconsistentObjects != nil && d.InconsistentObjects() > 0 {
+		status := http.StatusOK
+		if r.URL.Query().Get("strict") == "true" {
+			status = http.StatusInternalServerError
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte("WARN: inconsistent objects in schema"))
+		return
+	}
+	_, _ = w.Write([]byte("OK"))
+}
+
+// Error is Hasura's error body for its REST-style APIs (metadata, query).
+type Error struct {
+	Path     string `json:"path"`
+	Message  string `json:"error"`
+	Code     string `json:"code"`
+	Internal any    `json:"internal,omitempty"`
+}
+
+// WriteError writes e with the given HTTP status.
+func WriteError(w http.ResponseWriter, status int, e Error) {
+	WriteJSON(w, status, e)
+}
+
+// WriteJSON writes v as a JSON response.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Serve runs h on ln until ctx is cancelled, then stops accepting new
+// connections and gives in-flight requests up to grace to finish.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, log *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests", "grace", grace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("grace period over: closing remaining connections")
+		_ = srv.Close()
+	}
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		return serr
+	}
+	return err
+}
