@@ -27,7 +27,7 @@ func runOperator(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&logFormat, "log-format", "json", "json or text")
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.Usage = func() {
-		fmt.Fprintln(stdout, "Usage: strata operator [flags]\n\nRuns the controller manager that reconciles graphql.strata.dev resources.\nIt uses the in-cluster config, or KUBECONFIG outside a cluster.\n")
+		fmt.Fprint(stdout, "Usage: strata operator [flags]\n\nRuns the controller manager that reconciles graphql.strata.dev resources.\nIt uses the in-cluster config, or KUBECONFIG outside a cluster.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
