@@ -1,0 +1,149 @@
+package metastore_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stratagql/strata/engine/metadata"
+	"github.com/stratagql/strata/engine/metastore"
+	"github.com/stratagql/strata/internal/testdb"
+)
+
+func pool(t *testing.T, url string) *pgxpool.Pool {
+	t.Helper()
+	p, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+func TestPostgresConcurrentInitLoadSave(t *testing.T) {
+	ctx := context.Background()
+	url := testdb.New(t)
+	p := pool(t, url)
+
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = metastore.NewPostgres(ctx, p, nil)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent init: %v", err)
+		}
+	}
+	s, err := metastore.NewPostgres(ctx, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, v, err := s.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != 1 || string(md.JSON()) != string(metadata.Empty().JSON()) {
+		t.Fatalf("fresh store: version %d, metadata %s", v, md.JSON())
+	}
+	md.Sources[0].Tables = append(md.Sources[0].Tables, metadata.Table{Table: metadata.QualifiedTable{Schema: "public", Name: "author"}})
+	v2, err := s.Save(ctx, md, v)
+	if err != nil || v2 != 2 {
+		t.Fatalf("save: %d %v", v2, err)
+	}
+	if _, err := s.Save(ctx, md, v); !errors.Is(err, metastore.ErrConflict) {
+		t.Fatalf("stale save: want ErrConflict, got %v", err)
+	}
+	got, v3, err := s.Load(ctx)
+	if err != nil || v3 != 2 || string(got.JSON()) != string(md.JSON()) {
+		t.Fatalf("reload: %d %v %s", v3, err, got.JSON())
+	}
+}
+
+func TestPostgresWatchSeesOtherWriter(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	url := testdb.New(t)
+	a, err := metastore.NewPostgres(ctx, pool(t, url), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := metastore.NewPostgres(ctx, pool(t, url), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := make(chan int64, 16)
+	done := make(chan error, 1)
+	go func() { done <- a.Watch(ctx, func(v int64) { seen <- v }) }()
+	time.Sleep(200 * time.Millisecond) // let LISTEN start; the poll covers it anyway
+
+	md, v, err := b.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	nv, err := b.Save(ctx, md, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-seen:
+		if got != nv {
+			t.Fatalf("watch reported %d, want %d", got, nv)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Fatalf("change seen after %s", d)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("watch did not report the other writer's save")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("watch returned %v", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("watch did not stop with its context")
+	}
+}
+
+func TestMemoryStore(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m := metastore.NewMemory(nil, false)
+	md, v, err := m.Load(ctx)
+	if err != nil || v != 1 {
+		t.Fatal(v, err)
+	}
+	if _, err := m.Save(ctx, md, 7); !errors.Is(err, metastore.ErrConflict) {
+		t.Fatalf("want conflict, got %v", err)
+	}
+	seen := make(chan int64, 4)
+	go func() { _ = m.Watch(ctx, func(v int64) { seen <- v }) }()
+	time.Sleep(50 * time.Millisecond)
+	if v2, err := m.Save(ctx, md, 1); err != nil || v2 != 2 {
+		t.Fatal(v2, err)
+	}
+	select {
+	case v := <-seen:
+		if v != 2 {
+			t.Fatalf("watch saw %d", v)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("memory watch silent")
+	}
+	ro := metastore.NewMemory(nil, true)
+	if _, err := ro.Save(ctx, md, 1); !errors.Is(err, metastore.ErrReadOnly) || !metastore.ReadOnly(ro) {
+		t.Fatalf("read-only memory store saved: %v", err)
+	}
+}
