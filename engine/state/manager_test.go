@@ -1,0 +1,206 @@
+package state_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stratagql/strata/engine/catalog"
+	"github.com/stratagql/strata/engine/metadata"
+	"github.com/stratagql/strata/engine/metastore"
+	"github.com/stratagql/strata/engine/state"
+	"github.com/stratagql/strata/engine/state/statetest"
+	"github.com/stratagql/strata/internal/testdb"
+)
+
+const ddl = `CREATE TABLE author (id serial PRIMARY KEY, name text NOT NULL);
+CREATE TABLE article (id serial PRIMARY KEY, title text, author_id int REFERENCES author(id));`
+
+func q(name string) metadata.QualifiedTable { return metadata.QualifiedTable{Schema: "public", Name: name} }
+
+func track(name string) state.ChangeFunc {
+	return func(md *metadata.Metadata, _ *catalog.Catalog) error {
+		src := md.Source(metadata.DefaultSource)
+		src.Tables = append(src.Tables, metadata.Table{Table: q(name)})
+		return nil
+	}
+}
+
+func dbManager(t *testing.T, ctx context.Context, url string) *state.Manager {
+	t.Helper()
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	store, err := metastore.NewPostgres(ctx, pool, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := state.New(state.Config{Store: store, DB: pool, LoadCatalog: statetest.LoadCatalog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func stop(t *testing.T, cancel context.CancelFunc, ms ...*state.Manager) {
+	t.Cleanup(func() {
+		cancel()
+		for _, m := range ms {
+			m.Wait()
+		}
+	})
+}
+
+func TestApplyConflictAndInconsistency(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	url := testdb.New(t, ddl)
+	m := dbManager(t, ctx, url)
+	stop(t, cancel, m)
+
+	first := m.Current()
+	if first == nil || first.ResourceVersion != 1 || !first.Consistent() {
+		t.Fatalf("start snapshot: %+v", first)
+	}
+	sub, done := m.Subscribe()
+	defer done()
+
+	snap, err := m.Apply(ctx, track("author"), state.ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.ResourceVersion != 2 || m.Current() != snap || snap.Generation <= first.Generation {
+		t.Fatalf("after apply: %+v", snap)
+	}
+	select {
+	case g := <-sub:
+		if g != snap.Generation {
+			t.Fatalf("subscriber got generation %d, want %d", g, snap.Generation)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("no swap notification")
+	}
+
+	stale := int64(1)
+	if _, err := m.Apply(ctx, track("article"), state.ApplyOptions{ResourceVersion: &stale}); !errors.As(err, new(*state.ConflictError)) {
+		t.Fatalf("stale resource_version: %v", err)
+	}
+
+	var inc *state.InconsistentError
+	if _, err := m.Apply(ctx, track("nope"), state.ApplyOptions{}); !errors.As(err, &inc) || len(inc.Objects) != 1 {
+		t.Fatalf("tracking a missing table: %v", err)
+	}
+	if m.Current() != snap {
+		t.Fatal("a rejected change replaced the snapshot")
+	}
+	bad, err := m.Apply(ctx, track("nope"), state.ApplyOptions{AllowInconsistent: true})
+	if err != nil || bad.Consistent() || m.InconsistentObjects() != 1 {
+		t.Fatalf("allowed inconsistency: %v %+v", err, bad)
+	}
+	if got := m.Current().Schema.Inconsistencies; len(got) != 1 || got[0].Name != "table nope in source default" {
+		t.Fatalf("schema inconsistencies: %+v", got)
+	}
+
+	boom := errors.New("boom")
+	if _, err := m.Apply(ctx, func(*metadata.Metadata, *catalog.Catalog) error { return boom }, state.ApplyOptions{}); !errors.Is(err, boom) {
+		t.Fatalf("change error not passed through: %v", err)
+	}
+}
+
+func TestTwoManagersSeeEachOther(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	url := testdb.New(t, ddl)
+	a := dbManager(t, ctx, url)
+	b := dbManager(t, ctx, url)
+	stop(t, cancel, a, b)
+
+	for i, step := range []struct {
+		from, to *state.Manager
+		table    string
+	}{{a, b, "author"}, {b, a, "article"}} {
+		start := time.Now()
+		snap, err := step.from.Apply(ctx, track(step.table), state.ApplyOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for step.to.Current().ResourceVersion != snap.ResourceVersion {
+			if time.Since(start) > time.Second {
+				t.Fatalf("step %d: other engine still at version %d after 1s", i, step.to.Current().ResourceVersion)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if step.to.Current().Metadata.Source("default").Table(q(step.table)) == nil {
+			t.Fatalf("step %d: other engine does not see table %s", i, step.table)
+		}
+	}
+}
+
+func TestFileStoreBadFileKeepsLastGood(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	url := testdb.New(t, ddl)
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	path := filepath.Join(t.TempDir(), "metadata.yaml")
+	write := func(s string) {
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	good := func(table string) string {
+		return "version: 3\nsources:\n- name: default\n  kind: postgres\n  tables:\n  - table: {schema: public, name: " + table + "}\n"
+	}
+	write(good("author"))
+	store, err := metastore.NewFile(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := state.New(state.Config{Store: store, DB: pool, LoadCatalog: statetest.LoadCatalog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop(t, cancel, m)
+	if _, err := m.Apply(ctx, track("article"), state.ApplyOptions{}); !errors.Is(err, metastore.ErrReadOnly) {
+		t.Fatalf("apply on a file store: %v", err)
+	}
+
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(3 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	write(good("article"))
+	waitFor("hot reload", func() bool { return m.Current().Metadata.Source("default").Table(q("article")) != nil })
+	last := m.Current()
+
+	write("version: 3\nsources: [{name: default, tables: [{table: 7}]}]\n")
+	waitFor("error report", func() bool { return m.LastError() != nil })
+	if m.Current() != last {
+		t.Fatal("bad file replaced the snapshot")
+	}
+	write(good("author"))
+	waitFor("recovery", func() bool { return m.LastError() == nil && m.Current().Metadata.Source("default").Table(q("author")) != nil })
+}
