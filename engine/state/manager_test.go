@@ -21,7 +21,9 @@ import (
 const ddl = `CREATE TABLE author (id serial PRIMARY KEY, name text NOT NULL);
 CREATE TABLE article (id serial PRIMARY KEY, title text, author_id int REFERENCES author(id));`
 
-func q(name string) metadata.QualifiedTable { return metadata.QualifiedTable{Schema: "public", Name: name} }
+func q(name string) metadata.QualifiedTable {
+	return metadata.QualifiedTable{Schema: "public", Name: name}
+}
 
 func track(name string) state.ChangeFunc {
 	return func(md *metadata.Metadata, _ *catalog.Catalog) error {
@@ -202,5 +204,7 @@ func TestFileStoreBadFileKeepsLastGood(t *testing.T) {
 		t.Fatal("bad file replaced the snapshot")
 	}
 	write(good("author"))
-	waitFor("recovery", func() bool { return m.LastError() == nil && m.Current().Metadata.Source("default").Table(q("author")) != nil })
+	waitFor("recovery", func() bool {
+		return m.LastError() == nil && m.Current().Metadata.Source("default").Table(q("author")) != nil
+	})
 }
