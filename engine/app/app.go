@@ -1,10 +1,12 @@
 // Package app assembles a running engine from its configuration: it opens the
-// database pool, loads metadata, builds the HTTP handler and serves it until
-// the context ends.
+// database pool, starts the metadata state (store, catalogue, schema), mounts
+// the GraphQL and metadata APIs on the HTTP layer and serves until the
+// context ends.
 package app
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,21 +14,33 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/stratagql/strata/engine/catalog"
+	"github.com/stratagql/strata/engine/compile"
 	"github.com/stratagql/strata/engine/config"
 	"github.com/stratagql/strata/engine/database"
+	"github.com/stratagql/strata/engine/execute"
+	"github.com/stratagql/strata/engine/graphql"
+	"github.com/stratagql/strata/engine/metadataapi"
+	"github.com/stratagql/strata/engine/metastore"
+	"github.com/stratagql/strata/engine/schema"
 	"github.com/stratagql/strata/engine/server"
+	"github.com/stratagql/strata/engine/state"
 	"github.com/stratagql/strata/internal/version"
 )
 
-// Engine is an engine whose database answers, ready to serve.
+// Engine is an engine whose database answers and whose metadata is loaded,
+// ready to serve.
 type Engine struct {
 	cfg     *config.Config
 	log     *slog.Logger
 	pool    *pgxpool.Pool
+	state   *state.Manager
+	stop    context.CancelFunc
 	handler http.Handler
 }
 
-// New connects to the database and builds the engine's handler.
+// New connects to the database, loads metadata and builds the handler.
+// Background work (metadata watch) runs until Close.
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Engine, error) {
 	pool, err := database.Connect(ctx, cfg.DatabaseURL, database.PoolOptions{
 		MaxConns:        cfg.PGConnections,
@@ -37,29 +51,132 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Engine, er
 	if err != nil {
 		return nil, err
 	}
+	e := &Engine{cfg: cfg, log: log, pool: pool}
+	if err := e.start(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *Engine) start(ctx context.Context) error {
+	cfg, log := e.cfg, e.log
 	if len(cfg.AdminSecrets) == 0 {
 		log.Warn("no admin secret is set: every request is treated as admin (HASURA_GRAPHQL_ADMIN_SECRET)")
 	}
-	e := &Engine{cfg: cfg, log: log, pool: pool}
-	e.handler = server.NewHandler(server.Deps{
-		Version: version.Version,
-		Logger:  log,
-		Ping:    pool.Ping,
+	store, err := e.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	mgr, err := state.New(state.Config{
+		Store:       store,
+		DB:          e.pool,
+		LoadCatalog: loadCatalog,
+		Build:       schema.Build,
+		Logger:      log,
 	})
-	return e, nil
+	if err != nil {
+		return err
+	}
+	bg, stop := context.WithCancel(context.Background())
+	if err := mgr.Start(bg); err != nil {
+		stop()
+		return fmt.Errorf("load metadata: %w", err)
+	}
+	e.state, e.stop = mgr, stop
+
+	routes := map[string]http.Handler{}
+	if cfg.APIEnabled("graphql") {
+		gh := &graphql.Handler{
+			Schema: func() (*schema.Schema, int64) {
+				s := mgr.Current()
+				return s.Schema, int64(s.Generation)
+			},
+			Exec:         &execute.Executor{Pool: e.pool},
+			Opts:         compile.Options{StringifyNumeric: cfg.StringifyNumericTypes},
+			Introspect:   introspect,
+			Authenticate: e.authenticate,
+			Log:          log,
+			DevMode:      cfg.DevMode,
+		}
+		routes["/v1/graphql"] = gh
+		routes["/v1/graphql/explain"] = gh.Explain()
+	}
+	if cfg.APIEnabled("metadata") {
+		api, err := metadataapi.New(metadataapi.Config{State: mgr, DB: e.pool, IsAdmin: e.isAdmin, Logger: log})
+		if err != nil {
+			return err
+		}
+		routes["/v1/metadata"] = api.Metadata()
+		routes["/v1/query"] = api.Query()
+		routes["/v2/query"] = api.V2Query()
+	}
+	e.handler = server.NewHandler(server.Deps{
+		Version:             version.Version,
+		Logger:              log,
+		Ping:                e.pool.Ping,
+		InconsistentObjects: mgr.InconsistentObjects,
+		Routes:              routes,
+	})
+	return nil
+}
+
+// openStore picks the metadata store the configuration names.
+func (e *Engine) openStore(ctx context.Context) (metastore.Store, error) {
+	switch {
+	case e.cfg.MetadataFile != "":
+		return metastore.NewFile(e.cfg.MetadataFile, e.log)
+	case e.cfg.MetadataConfigMap != "":
+		return nil, fmt.Errorf("--metadata-configmap %s: the ConfigMap metadata source is not available in this build", e.cfg.MetadataConfigMap)
+	}
+	return metastore.NewPostgres(ctx, e.pool, e.log)
+}
+
+func loadCatalog(ctx context.Context, q state.Querier) (*catalog.Catalog, error) {
+	return catalog.Load(ctx, q)
+}
+
+// isAdmin reports whether r carries a valid admin secret (or no secret is
+// configured, Hasura's development mode).
+func (e *Engine) isAdmin(r *http.Request) bool {
+	if len(e.cfg.AdminSecrets) == 0 {
+		return true
+	}
+	got := []byte(r.Header.Get("X-Hasura-Admin-Secret"))
+	ok := 0
+	for _, s := range e.cfg.AdminSecrets {
+		ok |= subtle.ConstantTimeCompare(got, []byte(s))
+	}
+	return ok == 1
+}
+
+// authenticate resolves a GraphQL request's session. Only the admin
+// secret is implemented so far: without it, requests are refused.
+func (e *Engine) authenticate(r *http.Request) (*graphql.Session, *graphql.Error) {
+	if !e.isAdmin(r) {
+		return nil, &graphql.Error{Message: "x-hasura-admin-secret/x-hasura-access-key required, but not found", Code: "access-denied", Path: "$"}
+	}
+	return &graphql.Session{Role: "admin", Vars: map[string]string{"x-hasura-role": "admin"}}, nil
 }
 
 // Handler is the engine's root HTTP handler.
 func (e *Engine) Handler() http.Handler { return e.handler }
 
-// Close releases the database pool.
-func (e *Engine) Close() { e.pool.Close() }
+// Close stops background work and releases the database pool.
+func (e *Engine) Close() {
+	if e.stop != nil {
+		e.stop()
+		e.state.Wait()
+	}
+	e.pool.Close()
+}
 
 // Run serves on the configured address until ctx ends, then drains in-flight
 // requests within the configured grace period and closes the pool.
 func (e *Engine) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", e.cfg.ListenAddr())
 	if err != nil {
+		e.Close()
 		return fmt.Errorf("listen on %s: %w", e.cfg.ListenAddr(), err)
 	}
 	return e.Serve(ctx, ln)

@@ -1,0 +1,150 @@
+// Package compile turns a validated GraphQL operation into SQL: one statement
+// per root field, each returning that field's response JSON built inside
+// PostgreSQL. It is pure — schema + operation + variables in, SQL text and
+// an ordered argument list out — and never writes a user value into SQL
+// text: every value is a bind parameter.
+package compile
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Plan is a compiled operation: what to run for each root field, in the
+// order of the response.
+type Plan struct {
+	Operation ast.Operation
+	Fields    []*RootField
+}
+
+// FieldKind tells how a root field is answered.
+type FieldKind int
+
+// Root field kinds.
+const (
+	// FieldSQL is answered by running SQL, which returns one JSON value.
+	FieldSQL FieldKind = iota
+	// FieldTypename is answered with Typename.
+	FieldTypename
+	// FieldIntrospection is answered from the schema (__schema, __type).
+	FieldIntrospection
+)
+
+// RootField is one root field of the response.
+type RootField struct {
+	// Alias is the response key.
+	Alias string
+	Kind  FieldKind
+	// SQL and Args are set for FieldSQL. SQL returns one row with one json
+	// column (null for a missing _by_pk row).
+	SQL  string
+	Args []Arg
+	// Typename is set for FieldTypename.
+	Typename string
+	// Field is the GraphQL field, for FieldIntrospection.
+	Field *ast.Field
+}
+
+// Arg is one bind parameter: a constant taken from the query text (or from
+// a variable baked into the plan), or a slot filled from a variable at run
+// time so that the plan can be reused with other values.
+type Arg struct {
+	// Var names the variable that fills this slot; empty for constants.
+	Var string
+	// Value is the constant, already in its parameter form.
+	Value any
+	// List marks a slot whose variable is a list (sent as text[]).
+	List bool
+}
+
+// Values resolves the arguments for one execution with the given
+// (already coerced) variables. Every value is sent as text or text[] and
+// cast in SQL, so PostgreSQL's own input functions parse it.
+func Values(args []Arg, vars map[string]any) ([]any, error) {
+	out := make([]any, len(args))
+	for i, a := range args {
+		if a.Var == "" {
+			out[i] = a.Value
+			continue
+		}
+		v, err := paramValue(vars[a.Var], a.List)
+		if err != nil {
+			return nil, &Error{Message: fmt.Sprintf("variable %q: %v", a.Var, err), Code: "validation-failed", Path: "$.variableValues." + a.Var}
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// paramValue converts a GraphQL input value into its text parameter form.
+func paramValue(v any, list bool) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if list {
+		items, ok := v.([]any)
+		if !ok {
+			items = []any{v} // input coercion: a single value where a list is expected
+		}
+		out := make([]*string, len(items))
+		for i, it := range items {
+			if it == nil {
+				continue
+			}
+			s, err := scalarText(it)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = &s
+		}
+		return out, nil
+	}
+	s, err := scalarText(v)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// scalarText renders one scalar (or JSON) value as PostgreSQL input text.
+func scalarText(v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case json.Number:
+		return x.String(), nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	case int:
+		return strconv.Itoa(x), nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), nil
+	case map[string]any, []any:
+		b, err := json.Marshal(x)
+		return string(b), err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("unsupported value %T", v)
+	}
+	return string(b), nil
+}
+
+// Error is a compile error in Hasura's terms.
+type Error struct {
+	Message string
+	Code    string
+	Path    string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+func validationErr(path []string, format string, args ...any) *Error {
+	return &Error{Message: fmt.Sprintf(format, args...), Code: "validation-failed", Path: "$." + strings.Join(path, ".")}
+}

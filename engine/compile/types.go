@@ -1,0 +1,19 @@
+package compile
+
+import (
+	"github.com/stratagql/strata/engine/catalog"
+	"github.com/stratagql/strata/engine/schema"
+)
+
+var textType = &catalog.Type{Schema: "pg_catalog", Name: "text", Kind: catalog.TypeBase, Category: "S"}
+
+// isStringType reports whether LIKE-style operators apply to the column's
+// own type (text, varchar, citext, ...) rather than to text.
+func isStringType(c *schema.Column) bool {
+	return c.Type != nil && c.Type.Category == "S"
+}
+
+// numericAggregate reports whether sum/avg/... apply to the type.
+func isNumeric(t *catalog.Type) bool {
+	return t != nil && t.Category == "N"
+}

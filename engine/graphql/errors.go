@@ -1,0 +1,129 @@
+package graphql
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Error is one error of a GraphQL response in Hasura's shape:
+// {"message": ..., "extensions": {"path": ..., "code": ..., "internal": ...}}.
+type Error struct {
+	Message  string
+	Code     string
+	Path     string
+	Internal any
+	// Status overrides the HTTP status (request-level errors only).
+	Status int
+}
+
+func (e *Error) Error() string { return e.Message }
+
+func (e *Error) status() int {
+	if e.Status != 0 {
+		return e.Status
+	}
+	return http.StatusOK
+}
+
+type errorJSON struct {
+	Message    string         `json:"message"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// errorBody renders {"errors": [...]} for one or more errors.
+func errorBody(errs ...*Error) map[string]any {
+	out := make([]errorJSON, len(errs))
+	for i, e := range errs {
+		ext := map[string]any{"path": e.Path, "code": e.Code}
+		if e.Internal != nil {
+			ext["internal"] = e.Internal
+		}
+		out[i] = errorJSON{Message: e.Message, Extensions: ext}
+	}
+	return map[string]any{"errors": out}
+}
+
+var (
+	reUnknownField = regexp.MustCompile(`^Cannot query field "([^"]+)" on type "([^"]+)"\.`)
+	reMissingArg   = regexp.MustCompile(`^Field "[^"]+" argument "([^"]+)" of type "[^"]+" is required`)
+	reUnknownArg   = regexp.MustCompile(`^Unknown argument "([^"]+)" on field "[^."]+\.([^"]+)"`)
+	reUnknownType  = regexp.MustCompile(`^Unknown type "([^"]+)"`)
+)
+
+// fromGQLError converts gqlparser errors (parse, validation, variables)
+// into Hasura's messages where Hasura words them differently.
+func fromGQLError(err error) *Error {
+	var list gqlerror.List
+	var one *gqlerror.Error
+	switch {
+	case errors.As(err, &list) && len(list) > 0:
+		one = list[0]
+	case errors.As(err, &one):
+	default:
+		return &Error{Message: err.Error(), Code: "validation-failed", Path: "$"}
+	}
+	msg := one.Message
+	path := "$"
+	if one.Rule == "" && len(one.Path) == 0 && one.Locations != nil && !strings.HasPrefix(msg, "Field") {
+		// Syntax errors come from the parser with a location but no rule.
+		if isSyntaxError(one) {
+			return &Error{Message: "not a valid graphql query", Code: "validation-failed", Path: "$.query"}
+		}
+	}
+	if len(one.Path) > 0 && one.Path.String() != "" {
+		if strings.HasPrefix(one.Path.String(), "variable") {
+			name := strings.TrimPrefix(one.Path.String(), "variable.")
+			name = strings.SplitN(name, ".", 2)[0]
+			path = "$.variableValues." + name
+			switch msg {
+			case "must be defined":
+				return &Error{Message: `expecting a value for non-nullable variable: "` + name + `"`, Code: "validation-failed", Path: path}
+			case "cannot be null":
+				return &Error{Message: `null value found for non-nullable type: "` + name + `"`, Code: "validation-failed", Path: path}
+			}
+			return &Error{Message: msg, Code: "validation-failed", Path: path}
+		}
+	}
+	if m := reUnknownField.FindStringSubmatch(msg); m != nil {
+		return &Error{Message: "field '" + m[1] + "' not found in type: '" + m[2] + "'", Code: "validation-failed", Path: "$.selectionSet." + m[1]}
+	}
+	if m := reMissingArg.FindStringSubmatch(msg); m != nil {
+		return &Error{Message: "missing required field '" + m[1] + "'", Code: "validation-failed", Path: "$.selectionSet"}
+	}
+	if m := reUnknownArg.FindStringSubmatch(msg); m != nil {
+		return &Error{Message: "'" + m[2] + "' has no argument named '" + m[1] + "'", Code: "validation-failed", Path: "$.selectionSet." + m[2]}
+	}
+	if m := reUnknownType.FindStringSubmatch(msg); m != nil {
+		return &Error{Message: "variable type '" + m[1] + "' not found in schema", Code: "validation-failed", Path: "$"}
+	}
+	return &Error{Message: msg, Code: "validation-failed", Path: path}
+}
+
+// isSyntaxError reports errors raised by the query parser (lexer/grammar).
+func isSyntaxError(e *gqlerror.Error) bool {
+	m := e.Message
+	return strings.HasPrefix(m, "Expected") || strings.HasPrefix(m, "Unexpected") ||
+		strings.HasPrefix(m, "Unterminated") || strings.HasPrefix(m, "Invalid") ||
+		strings.HasPrefix(m, "Cannot parse") || strings.HasPrefix(m, "Syntax Error")
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, _ = json.Marshal(errorBody(&Error{Message: "could not encode response", Code: "unexpected", Path: "$"}))
+	}
+	return b
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) { writeRaw(w, status, mustJSON(v)) }
+
+func writeRaw(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
