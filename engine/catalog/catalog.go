@@ -12,6 +12,17 @@ import (
 type Catalog struct {
 	Tables    map[metadata.QualifiedTable]*Table
 	Functions map[metadata.QualifiedTable][]*Function
+	// EnumValues holds the rows of tables tracked with is_enum, read by
+	// LoadEnumValues (Load leaves it empty): the primary-key values in
+	// order, with the optional comment column.
+	EnumValues map[metadata.QualifiedTable][]EnumValue
+}
+
+// EnumValue is one row of an enum table: the value (a GraphQL enum value
+// name) and its description from the table's comment column, if any.
+type EnumValue struct {
+	Value   string
+	Comment *string
 }
 
 // Table returns the relation, or nil.
@@ -70,6 +81,13 @@ type Column struct {
 	// cannot be written.
 	Generated bool
 	Comment   string
+	// Identity is "ALWAYS", "BY DEFAULT" or "" for an identity column.
+	Identity string
+	// GeneratedStored is true for GENERATED ALWAYS AS (expr) STORED columns.
+	GeneratedStored bool
+	// Default is the column's default expression as PostgreSQL prints it,
+	// or "" when there is none.
+	Default string
 }
 
 // TypeKind classifies a PostgreSQL type.
@@ -89,6 +107,8 @@ const (
 // Type is a PostgreSQL type as pg_type names it (e.g. schema "pg_catalog",
 // name "int4"; arrays are "_int4" with Elem set).
 type Type struct {
+	// OID is the type's pg_type oid.
+	OID    uint32
 	Schema string
 	Name   string
 	Kind   TypeKind

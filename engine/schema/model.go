@@ -23,6 +23,9 @@ type Schema struct {
 	TablesByName map[metadata.QualifiedTable]*Table
 	// QueryRoot maps each query_root field name to what it selects.
 	QueryRoot map[string]*RootField
+	// SubscriptionRoot maps each subscription_root field name to what it
+	// selects: the query_root select fields plus <table>_stream.
+	SubscriptionRoot map[string]*RootField
 	// Inconsistencies are metadata objects left out because they do not
 	// match the database.
 	Inconsistencies []metadata.Inconsistency
@@ -46,6 +49,17 @@ type Table struct {
 	FieldsByName map[string]Field
 	// Metadata is the table's metadata entry.
 	Metadata *metadata.Table
+	// EnumValues are the rows of an is_enum table (IsEnum), sorted by value.
+	EnumValues []catalog.EnumValue
+	// EnumTypeName is the GraphQL enum generated for an is_enum table
+	// ("<TypeName>_enum"), used by the columns referencing it.
+	EnumTypeName string
+
+	// root field names (custom_root_fields or defaults) and descriptions.
+	selectName, byPkName, aggregateName, streamName string
+	selectDesc, byPkDesc, aggregateDesc             *string
+	// description is the object type's description.
+	description string
 }
 
 // Field is one field of a table's object type.
@@ -53,6 +67,9 @@ type Field struct {
 	Column        *Column
 	Relationship  *Relationship
 	ComputedField *ComputedField
+	// Aggregate is set on the "<rel>_aggregate" field of an array
+	// relationship (Relationship is then that relationship).
+	Aggregate bool
 }
 
 // Column is a column with its GraphQL name and scalar type.
@@ -68,6 +85,9 @@ type Column struct {
 	// EnumTable is set when the column is a foreign key to an is_enum table.
 	EnumTable *Table
 	Catalog   *catalog.Column
+
+	kind        scalarKind
+	description string
 }
 
 // RelKind tells object (many-to-one) from array (one-to-many) relationships.
@@ -90,6 +110,8 @@ type Relationship struct {
 	// Nullable is true for object relationships that may find no row
 	// (manual ones, or foreign keys over nullable columns).
 	Nullable bool
+
+	comment *string
 }
 
 // ColumnPair is one equality of a relationship's join: Source column of
@@ -110,6 +132,14 @@ type ComputedField struct {
 	// set-returning function over a tracked table, Returns is set instead.
 	Scalar  string
 	Returns *Table
+	// InputArgs are the function's arguments other than the row and the
+	// session, exposed as the field's "args" input; ArgsType names that
+	// input type ("" when there are none).
+	InputArgs []catalog.FunctionArg
+	ArgsType  string
+
+	comment *string
+	kind    scalarKind
 }
 
 // RootKind is what a root field does.
@@ -120,6 +150,8 @@ const (
 	RootSelect RootKind = iota
 	RootSelectByPk
 	RootSelectAggregate
+	// RootSelectStream is subscription_root's <table>_stream.
+	RootSelectStream
 )
 
 // RootField is a query_root field bound to its table.

@@ -1,0 +1,180 @@
+package schema
+
+import (
+	"sort"
+	"sync"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/validator"
+)
+
+// gen generates the admin GraphQL schema from the resolved model. Types
+// are created on first use, so the schema holds exactly the types its root
+// fields reach, as Hasura's does.
+type gen struct {
+	s *ast.Schema
+	m *Schema
+}
+
+// prelude holds the built-in scalars and introspection types, parsed once
+// and shared (read-only) by every generated schema.
+var prelude struct {
+	once  sync.Once
+	types []*ast.Definition
+	dirs  map[string]*ast.DirectiveDefinition
+}
+
+// preludeDefinitions returns the spec's built-in types and the directives
+// Strata supports (Hasura has no @defer or @oneOf).
+func preludeDefinitions() ([]*ast.Definition, map[string]*ast.DirectiveDefinition) {
+	prelude.once.Do(func() {
+		doc := validator.PreludeDocument()
+		for _, d := range doc.Definitions {
+			d.BuiltIn = true
+			prelude.types = append(prelude.types, d)
+		}
+		prelude.dirs = map[string]*ast.DirectiveDefinition{}
+		for _, d := range doc.Directives {
+			switch d.Name {
+			case "deprecated", "specifiedBy":
+				prelude.dirs[d.Name] = d
+			}
+		}
+		boolIf := ast.ArgumentDefinitionList{{Name: "if", Type: ast.NonNullNamedType("Boolean", nil)}}
+		locs := []ast.DirectiveLocation{ast.LocationField, ast.LocationFragmentSpread, ast.LocationInlineFragment}
+		prelude.dirs["include"] = &ast.DirectiveDefinition{
+			Name: "include", Description: "whether this query should be included", Arguments: boolIf, Locations: locs,
+		}
+		prelude.dirs["skip"] = &ast.DirectiveDefinition{
+			Name: "skip", Description: "whether this query should be skipped", Arguments: boolIf, Locations: locs,
+		}
+		prelude.dirs["cached"] = &ast.DirectiveDefinition{
+			Name:        "cached",
+			Description: "whether this query should be cached (Hasura Cloud only)",
+			Arguments: ast.ArgumentDefinitionList{
+				{Name: "ttl", Description: "measured in seconds", Type: ast.NonNullNamedType("Int", nil),
+					DefaultValue: &ast.Value{Kind: ast.IntValue, Raw: "60"}},
+				{Name: "refresh", Description: "refresh the cache entry", Type: ast.NonNullNamedType("Boolean", nil),
+					DefaultValue: &ast.Value{Kind: ast.BooleanValue, Raw: "false"}},
+			},
+			Locations: []ast.DirectiveLocation{ast.LocationQuery},
+		}
+	})
+	return prelude.types, prelude.dirs
+}
+
+// generate builds m.GraphQL.
+func (g *gen) generate() {
+	types, dirs := preludeDefinitions()
+	g.s = &ast.Schema{
+		Types:         make(map[string]*ast.Definition, len(g.m.Tables)*24+len(types)),
+		Directives:    make(map[string]*ast.DirectiveDefinition, len(dirs)),
+		PossibleTypes: map[string][]*ast.Definition{},
+		Implements:    map[string][]*ast.Definition{},
+	}
+	for _, d := range types {
+		g.s.Types[d.Name] = d
+	}
+	for n, d := range dirs {
+		g.s.Directives[n] = d
+	}
+
+	query := &ast.Definition{Kind: ast.Object, Name: "query_root"}
+	sub := &ast.Definition{Kind: ast.Object, Name: "subscription_root"}
+	g.add(query)
+	for _, t := range g.m.Tables {
+		for _, f := range g.selectRootFields(t) {
+			query.Fields = append(query.Fields, f.def)
+			sub.Fields = append(sub.Fields, f.def)
+			g.m.QueryRoot[f.def.Name] = f.root
+			g.m.SubscriptionRoot[f.def.Name] = f.root
+		}
+		stream := g.streamRootField(t)
+		sub.Fields = append(sub.Fields, stream)
+		g.m.SubscriptionRoot[stream.Name] = &RootField{Kind: RootSelectStream, Table: t}
+	}
+	if len(query.Fields) == 0 {
+		query.Fields = append(query.Fields, &ast.FieldDefinition{Name: "no_queries_available", Type: ast.NonNullNamedType("String", nil)})
+	}
+	g.s.Query = query
+	if len(sub.Fields) > 0 {
+		g.add(sub)
+		g.s.Subscription = sub
+	}
+	g.finish()
+	query.Fields = append(query.Fields, validator.QueryIntrospectionFields()...)
+	g.m.GraphQL = g.s
+}
+
+// finish sorts every generated type's fields, arguments and enum values by
+// name (Hasura's order) and records each object as its own possible type.
+func (g *gen) finish() {
+	for _, d := range g.s.Types {
+		if d.BuiltIn {
+			continue
+		}
+		sortFields(d.Fields)
+		for _, f := range d.Fields {
+			sortArgs(f.Arguments)
+		}
+		sort.Slice(d.EnumValues, func(i, j int) bool { return d.EnumValues[i].Name < d.EnumValues[j].Name })
+	}
+	for _, d := range g.s.Types {
+		if d.Kind == ast.Object {
+			g.s.PossibleTypes[d.Name] = []*ast.Definition{d}
+		}
+	}
+}
+
+// sortFields orders fields by name.
+func sortFields(fs ast.FieldList) {
+	sort.Slice(fs, func(i, j int) bool { return fs[i].Name < fs[j].Name })
+}
+
+// sortArgs orders arguments by name.
+func sortArgs(as ast.ArgumentDefinitionList) {
+	sort.Slice(as, func(i, j int) bool { return as[i].Name < as[j].Name })
+}
+
+// add registers a generated type.
+func (g *gen) add(d *ast.Definition) { g.s.Types[d.Name] = d }
+
+// has reports whether a type of that name exists already.
+func (g *gen) has(name string) bool { _, ok := g.s.Types[name]; return ok }
+
+// scalar makes sure a custom scalar exists and returns its name.
+func (g *gen) scalar(name string) string {
+	if !g.has(name) {
+		g.add(&ast.Definition{Kind: ast.Scalar, Name: name})
+	}
+	return name
+}
+
+// Type constructors.
+
+func named(n string) *ast.Type   { return ast.NamedType(n, nil) }
+func nonNull(n string) *ast.Type { return ast.NonNullNamedType(n, nil) }
+
+// listOf is [n!].
+func listOf(n string) *ast.Type { return ast.ListType(ast.NonNullNamedType(n, nil), nil) }
+
+// nonNullListOf is [n!]!.
+func nonNullListOf(n string) *ast.Type { return ast.NonNullListType(ast.NonNullNamedType(n, nil), nil) }
+
+// field is a shorthand for a field definition with a description.
+func field(name string, t *ast.Type, desc string) *ast.FieldDefinition {
+	return &ast.FieldDefinition{Name: name, Type: t, Description: desc}
+}
+
+// arg is a shorthand for an argument definition with a description.
+func arg(name string, t *ast.Type, desc string) *ast.ArgumentDefinition {
+	return &ast.ArgumentDefinition{Name: name, Type: t, Description: desc}
+}
+
+// orDefault returns *s when set, def otherwise.
+func orDefault(s *string, def string) string {
+	if s != nil {
+		return *s
+	}
+	return def
+}

@@ -1,0 +1,136 @@
+package schema
+
+import (
+	"fmt"
+
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// numericAggregates are the aggregate functions over numeric columns, in
+// Hasura's order; avg and the statistical ones return Float, sum keeps
+// the column's type.
+var numericAggregates = []string{"avg", "stddev", "stddev_pop", "stddev_samp", "sum", "var_pop", "var_samp", "variance"}
+
+// aggregateColumns splits t's columns into those with numeric aggregates
+// and those with max/min.
+func aggregateColumns(t *Table) (numeric, comparable []*Column) {
+	for _, c := range t.Columns {
+		if c.EnumTable != nil {
+			continue
+		}
+		if c.kind.Numeric {
+			numeric = append(numeric, c)
+		}
+		if c.kind.Comparable {
+			comparable = append(comparable, c)
+		}
+	}
+	return numeric, comparable
+}
+
+// aggregateType is "<t>_aggregate": the aggregate and the rows.
+func (g *gen) aggregateType(t *Table) string {
+	name := t.TypeName + "_aggregate"
+	if g.has(name) {
+		return name
+	}
+	def := &ast.Definition{Kind: ast.Object, Name: name,
+		Description: fmt.Sprintf("aggregated selection of %q", displayName(t.Name))}
+	g.add(def)
+	def.Fields = ast.FieldList{
+		field("aggregate", named(g.aggregateFieldsType(t)), ""),
+		field("nodes", nonNullListOf(g.objectType(t)), ""),
+	}
+	return name
+}
+
+// aggregateFieldsType is "<t>_aggregate_fields": count plus the aggregate
+// functions that apply to t's columns.
+func (g *gen) aggregateFieldsType(t *Table) string {
+	name := t.TypeName + "_aggregate_fields"
+	if g.has(name) {
+		return name
+	}
+	def := &ast.Definition{Kind: ast.Object, Name: name,
+		Description: fmt.Sprintf("aggregate fields of %q", displayName(t.Name))}
+	g.add(def)
+	def.Fields = ast.FieldList{{
+		Name: "count",
+		Arguments: ast.ArgumentDefinitionList{
+			arg("columns", listOf(g.selectColumnEnum(t)), ""),
+			arg("distinct", named("Boolean"), ""),
+		},
+		Type: nonNull("Int"),
+	}}
+	numeric, comparable := aggregateColumns(t)
+	if len(numeric) > 0 {
+		for _, fn := range numericAggregates {
+			def.Fields = append(def.Fields, field(fn, named(g.aggregateFnFields(t, fn, numeric)), ""))
+		}
+	}
+	if len(comparable) > 0 {
+		for _, fn := range []string{"max", "min"} {
+			def.Fields = append(def.Fields, field(fn, named(g.aggregateFnFields(t, fn, comparable)), ""))
+		}
+	}
+	return name
+}
+
+// aggregateFnFields is "<t>_<fn>_fields": one nullable field per column.
+func (g *gen) aggregateFnFields(t *Table, fn string, cols []*Column) string {
+	name := t.TypeName + "_" + fn + "_fields"
+	if g.has(name) {
+		return name
+	}
+	def := &ast.Definition{Kind: ast.Object, Name: name, Description: fmt.Sprintf("aggregate %s on columns", fn)}
+	for _, c := range cols {
+		typ := "Float"
+		if fn == "sum" || fn == "max" || fn == "min" {
+			typ = g.scalarName(c.Scalar)
+		}
+		def.Fields = append(def.Fields, field(c.Field, named(typ), ""))
+	}
+	g.add(def)
+	return name
+}
+
+// aggregateOrderByType is "<t>_aggregate_order_by": ordering parents by
+// aggregates of an array relationship's rows.
+func (g *gen) aggregateOrderByType(t *Table) string {
+	name := t.TypeName + "_aggregate_order_by"
+	if g.has(name) {
+		return name
+	}
+	def := &ast.Definition{Kind: ast.InputObject, Name: name,
+		Description: fmt.Sprintf("order by aggregate values of table %q", displayName(t.Name))}
+	g.add(def)
+	def.Fields = ast.FieldList{field("count", named(g.orderByEnum()), "")}
+	numeric, comparable := aggregateColumns(t)
+	if len(numeric) > 0 {
+		for _, fn := range numericAggregates {
+			def.Fields = append(def.Fields, field(fn, named(g.aggregateFnOrderBy(t, fn, numeric)), ""))
+		}
+	}
+	if len(comparable) > 0 {
+		for _, fn := range []string{"max", "min"} {
+			def.Fields = append(def.Fields, field(fn, named(g.aggregateFnOrderBy(t, fn, comparable)), ""))
+		}
+	}
+	return name
+}
+
+// aggregateFnOrderBy is "<t>_<fn>_order_by".
+func (g *gen) aggregateFnOrderBy(t *Table, fn string, cols []*Column) string {
+	name := t.TypeName + "_" + fn + "_order_by"
+	if g.has(name) {
+		return name
+	}
+	def := &ast.Definition{Kind: ast.InputObject, Name: name,
+		Description: fmt.Sprintf("order by %s() on columns of table %q", fn, displayName(t.Name))}
+	ob := g.orderByEnum()
+	for _, c := range cols {
+		def.Fields = append(def.Fields, field(c.Field, named(ob), ""))
+	}
+	g.add(def)
+	return name
+}

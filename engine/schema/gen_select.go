@@ -1,0 +1,187 @@
+package schema
+
+import (
+	"fmt"
+
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// rootField pairs a root field definition with what it selects.
+type rootField struct {
+	def  *ast.FieldDefinition
+	root *RootField
+}
+
+// selectRootFields returns a table's select, select_aggregate and (with a
+// primary key) select_by_pk root fields.
+func (g *gen) selectRootFields(t *Table) []rootField {
+	name := displayName(t.Name)
+	out := []rootField{
+		{&ast.FieldDefinition{
+			Name:        t.selectName,
+			Description: orDefault(t.selectDesc, fmt.Sprintf("fetch data from the table: %q", name)),
+			Arguments:   g.selectArgs(t),
+			Type:        nonNullListOf(g.objectType(t)),
+		}, &RootField{Kind: RootSelect, Table: t}},
+		{&ast.FieldDefinition{
+			Name:        t.aggregateName,
+			Description: orDefault(t.aggregateDesc, fmt.Sprintf("fetch aggregated fields from the table: %q", name)),
+			Arguments:   g.selectArgs(t),
+			Type:        nonNull(g.aggregateType(t)),
+		}, &RootField{Kind: RootSelectAggregate, Table: t}},
+	}
+	if len(t.PrimaryKey) > 0 {
+		var args ast.ArgumentDefinitionList
+		for _, c := range t.PrimaryKey {
+			args = append(args, arg(c.Field, nonNull(g.columnScalar(c)), ""))
+		}
+		out = append(out, rootField{&ast.FieldDefinition{
+			Name:        t.byPkName,
+			Description: orDefault(t.byPkDesc, fmt.Sprintf("fetch data from the table: %q using primary key columns", name)),
+			Arguments:   args,
+			Type:        named(g.objectType(t)),
+		}, &RootField{Kind: RootSelectByPk, Table: t}})
+	}
+	return out
+}
+
+// selectArgs are the arguments of every field selecting rows of t.
+func (g *gen) selectArgs(t *Table) ast.ArgumentDefinitionList {
+	return ast.ArgumentDefinitionList{
+		arg("distinct_on", listOf(g.selectColumnEnum(t)), "distinct select on columns"),
+		arg("limit", named("Int"), "limit the number of rows returned"),
+		arg("offset", named("Int"), "skip the first n rows. Use only with order_by"),
+		arg("order_by", listOf(g.orderByType(t)), "sort the rows by one or more columns"),
+		arg("where", named(g.boolExpType(t)), "filter the rows returned"),
+	}
+}
+
+// columnScalar is a column's GraphQL type name, creating the scalar or
+// enum type on first use.
+func (g *gen) columnScalar(c *Column) string {
+	if c.EnumTable != nil {
+		return g.enumTableType(c.EnumTable)
+	}
+	return g.scalarName(c.Scalar)
+}
+
+// scalarName makes sure a scalar exists (built-ins do already).
+func (g *gen) scalarName(n string) string {
+	switch n {
+	case "Int", "Float", "String", "Boolean":
+		return n
+	}
+	return g.scalar(n)
+}
+
+// enumTableType returns the GraphQL enum of an is_enum table.
+func (g *gen) enumTableType(t *Table) string {
+	name := t.EnumTypeName
+	if g.has(name) {
+		return name
+	}
+	def := &ast.Definition{Kind: ast.Enum, Name: name}
+	if t.Catalog.Comment != "" {
+		def.Description = t.Catalog.Comment
+	}
+	if t.Metadata.Configuration != nil && t.Metadata.Configuration.Comment != nil {
+		def.Description = *t.Metadata.Configuration.Comment
+	}
+	for _, v := range t.EnumValues {
+		ev := &ast.EnumValueDefinition{Name: v.Value}
+		if v.Comment != nil {
+			ev.Description = *v.Comment
+		}
+		def.EnumValues = append(def.EnumValues, ev)
+	}
+	g.add(def)
+	return name
+}
+
+// objectType returns the table's object type, creating it on first use.
+func (g *gen) objectType(t *Table) string {
+	name := t.TypeName
+	if g.has(name) {
+		return name
+	}
+	def := &ast.Definition{Kind: ast.Object, Name: name, Description: t.description}
+	g.add(def)
+	for _, c := range t.Columns {
+		typ := named(g.columnScalar(c))
+		typ.NonNull = !c.Nullable
+		def.Fields = append(def.Fields, field(c.Field, typ, c.description))
+	}
+	for _, r := range t.Relationships {
+		if r.Kind == ObjectRel {
+			typ := named(g.objectType(r.Target))
+			typ.NonNull = !r.Nullable
+			def.Fields = append(def.Fields, field(r.Name, typ, orDefault(r.comment, "An object relationship")))
+			continue
+		}
+		def.Fields = append(def.Fields,
+			&ast.FieldDefinition{Name: r.Name, Description: orDefault(r.comment, "An array relationship"),
+				Arguments: g.selectArgs(r.Target), Type: nonNullListOf(g.objectType(r.Target))},
+			&ast.FieldDefinition{Name: r.Name + "_aggregate", Description: orDefault(r.comment, "An aggregate relationship"),
+				Arguments: g.selectArgs(r.Target), Type: nonNull(g.aggregateType(r.Target))})
+	}
+	for _, cf := range t.ComputedFields {
+		def.Fields = append(def.Fields, g.computedField(t, cf))
+	}
+	return name
+}
+
+// computedField is a computed field's definition on its table's type.
+func (g *gen) computedField(t *Table, cf *ComputedField) *ast.FieldDefinition {
+	desc := fmt.Sprintf("A computed field, executes function %q", displayName(cf.Function.Name))
+	if cf.Function.Comment != "" {
+		desc = cf.Function.Comment
+	}
+	f := &ast.FieldDefinition{Name: cf.Name, Description: orDefault(cf.comment, desc)}
+	if cf.ArgsType != "" {
+		typ := named(g.computedArgsType(cf))
+		for _, a := range cf.InputArgs {
+			if !a.HasDefault {
+				typ.NonNull = true
+			}
+		}
+		f.Arguments = append(f.Arguments, arg("args", typ,
+			fmt.Sprintf("input parameters for computed field %q defined on table %q", cf.Name, displayName(t.Name))))
+	}
+	if cf.Returns != nil {
+		f.Arguments = append(f.Arguments, g.selectArgs(cf.Returns)...)
+		f.Type = nonNullListOf(g.objectType(cf.Returns))
+		return f
+	}
+	f.Type = named(g.scalarName(cf.Scalar))
+	return f
+}
+
+// computedArgsType is the input object of a computed field's function
+// arguments ("<function>_args").
+func (g *gen) computedArgsType(cf *ComputedField) string {
+	name := cf.ArgsType
+	if g.has(name) {
+		return name
+	}
+	def := &ast.Definition{Kind: ast.InputObject, Name: name}
+	g.add(def)
+	for _, a := range cf.InputArgs {
+		def.Fields = append(def.Fields, field(a.Name, named(g.scalarName(scalarFor(a.Type).Name)), ""))
+	}
+	return name
+}
+
+// selectColumnEnum is "<t>_select_column": the table's columns.
+func (g *gen) selectColumnEnum(t *Table) string {
+	name := t.TypeName + "_select_column"
+	if g.has(name) {
+		return name
+	}
+	def := &ast.Definition{Kind: ast.Enum, Name: name,
+		Description: fmt.Sprintf("select columns of table %q", displayName(t.Name))}
+	for _, c := range t.Columns {
+		def.EnumValues = append(def.EnumValues, &ast.EnumValueDefinition{Name: c.Field, Description: "column name"})
+	}
+	g.add(def)
+	return name
+}
