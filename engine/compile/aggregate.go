@@ -44,7 +44,7 @@ func (c *compiler) selectAggregate(t *schema.Table, f *ast.Field, join func(stri
 			}
 			pairs = append(pairs, key, expr)
 		default:
-			return "", validationErr(spath, "field %q not found in type: '%s_aggregate'", sf.Name, t.TypeName)
+			return "", validationErr(spath, "field '%s' not found in type: '%s_aggregate'", sf.Name, t.TypeName)
 		}
 	}
 	return "SELECT " + buildObject(pairs) + " FROM " + src.from + joins, nil
@@ -68,7 +68,7 @@ func (c *compiler) aggregateFields(t *schema.Table, alias string, f *ast.Field, 
 		default:
 			fn, ok := aggregateFuncs[af.Name]
 			if !ok {
-				return "", validationErr(apath, "field %q not found in type: '%s_aggregate_fields'", af.Name, t.TypeName)
+				return "", validationErr(apath, "field '%s' not found in type: '%s_aggregate_fields'", af.Name, t.TypeName)
 			}
 			var inner []string
 			for _, cf := range c.collect(af.SelectionSet, t.TypeName+"_"+af.Name+"_fields") {
@@ -79,7 +79,7 @@ func (c *compiler) aggregateFields(t *schema.Table, alias string, f *ast.Field, 
 				}
 				colm := t.FieldsByName[cf.Name].Column
 				if colm == nil {
-					return "", validationErr(append(apath, cf.Alias), "field %q not found in type: '%s_%s_fields'", cf.Name, t.TypeName, af.Name)
+					return "", validationErr(append(apath, cf.Alias), "field '%s' not found in type: '%s_%s_fields'", cf.Name, t.TypeName, af.Name)
 				}
 				expr := fn + "(" + col(alias, colm.Name) + ")"
 				if c.opts.StringifyNumeric && (isNumeric(colm.Type) || fn != "max" && fn != "min") {

@@ -105,7 +105,7 @@ func (c *compiler) rootField(f *ast.Field) (*RootField, error) {
 	}
 	root := c.s.QueryRoot[f.Name]
 	if root == nil {
-		return nil, validationErr([]string{"selectionSet", f.Name}, "field %q not found in type: 'query_root'", f.Name)
+		return nil, validationErr([]string{"selectionSet", f.Name}, "field '%s' not found in type: 'query_root'", f.Name)
 	}
 	c.args = nil
 	path := []string{"selectionSet", f.Alias}

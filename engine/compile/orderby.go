@@ -38,6 +38,12 @@ func (c *compiler) orderBy(t *schema.Table, alias string, v *ast.Value, path []s
 			}
 			terms = append(terms, col(alias, field.Column.Name)+" "+dir)
 			cols = append(cols, field.Column.Name)
+		case ok && field.Relationship != nil && field.Aggregate:
+			aggTerms, err := c.aggregateOrderBy(field.Relationship, alias, val, cpath)
+			if err != nil {
+				return nil, nil, err
+			}
+			terms = append(terms, aggTerms...)
 		case ok && field.Relationship != nil && field.Relationship.Kind == schema.ObjectRel:
 			r := field.Relationship
 			ta := c.newAlias("_t")
@@ -51,15 +57,7 @@ func (c *compiler) orderBy(t *schema.Table, alias string, v *ast.Value, path []s
 				terms = append(terms, "(SELECT "+expr+from+" "+dir)
 			}
 		default:
-			r := arrayRelForAggregate(t, ch.Name)
-			if r == nil {
-				return nil, nil, validationErr(cpath, "field %q not found in type: '%s_order_by'", ch.Name, t.TypeName)
-			}
-			aggTerms, err := c.aggregateOrderBy(r, alias, val, cpath)
-			if err != nil {
-				return nil, nil, err
-			}
-			terms = append(terms, aggTerms...)
+			return nil, nil, validationErr(cpath, "field '%s' not found in type: '%s_order_by'", ch.Name, t.TypeName)
 		}
 	}
 	return terms, cols, nil
@@ -86,12 +84,12 @@ func (c *compiler) aggregateOrderBy(r *schema.Relationship, alias string, v *ast
 		}
 		sqlFn, ok := aggregateFuncs[fn.Name]
 		if !ok {
-			return nil, validationErr(fpath, "field %q not found in type: '%s_aggregate_order_by'", fn.Name, r.Target.TypeName)
+			return nil, validationErr(fpath, "field '%s' not found in type: '%s_aggregate_order_by'", fn.Name, r.Target.TypeName)
 		}
 		for _, cv := range fv.Children {
 			colm := r.Target.FieldsByName[cv.Name].Column
 			if colm == nil {
-				return nil, validationErr(append(fpath, cv.Name), "field %q not found in type: '%s_%s_order_by'", cv.Name, r.Target.TypeName, fn.Name)
+				return nil, validationErr(append(fpath, cv.Name), "field '%s' not found in type: '%s_%s_order_by'", cv.Name, r.Target.TypeName, fn.Name)
 			}
 			dv := c.value(cv.Value)
 			if dv.Kind == ast.NullValue {

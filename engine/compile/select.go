@@ -199,6 +199,15 @@ func (c *compiler) object(t *schema.Table, alias string, set ast.SelectionSet, p
 		switch {
 		case ok && field.Column != nil:
 			pairs = append(pairs, key, c.columnOutput(alias, field.Column))
+		case ok && field.Relationship != nil && field.Aggregate:
+			r := field.Relationship
+			expr, err := c.selectAggregate(r.Target, f, joinCond(r, alias), fpath)
+			if err != nil {
+				return "", "", err
+			}
+			ra := c.newAlias("_r")
+			joins.WriteString(" LEFT OUTER JOIN LATERAL (" + expr + ") AS " + ra + "(j) ON true")
+			pairs = append(pairs, key, ra+".j")
 		case ok && field.Relationship != nil:
 			r := field.Relationship
 			expr, err := c.relationship(r, alias, f, fpath)
@@ -215,34 +224,10 @@ func (c *compiler) object(t *schema.Table, alias string, set ast.SelectionSet, p
 			}
 			pairs = append(pairs, key, expr)
 		default:
-			r := arrayRelForAggregate(t, f.Name)
-			if r == nil {
-				return "", "", validationErr(fpath, "field %q not found in type: '%s'", f.Name, t.TypeName)
-			}
-			expr, err := c.selectAggregate(r.Target, f, joinCond(r, alias), fpath)
-			if err != nil {
-				return "", "", err
-			}
-			ra := c.newAlias("_r")
-			joins.WriteString(" LEFT OUTER JOIN LATERAL (" + expr + ") AS " + ra + "(j) ON true")
-			pairs = append(pairs, key, ra+".j")
+			return "", "", validationErr(fpath, "field '%s' not found in type: '%s'", f.Name, t.TypeName)
 		}
 	}
 	return buildObject(pairs), joins.String(), nil
-}
-
-// arrayRelForAggregate finds the array relationship behind `<rel>_aggregate`.
-func arrayRelForAggregate(t *schema.Table, name string) *schema.Relationship {
-	base, ok := strings.CutSuffix(name, "_aggregate")
-	if !ok {
-		return nil
-	}
-	for _, r := range t.Relationships {
-		if r.Name == base && r.Kind == schema.ArrayRel {
-			return r
-		}
-	}
-	return nil
 }
 
 // buildObject renders key/value pairs as a JSON object constructor.

@@ -58,6 +58,12 @@ func (c *compiler) boolExp(t *schema.Table, alias string, v *ast.Value, path []s
 					return "", err
 				}
 				conds = append(conds, p)
+			case ok && field.Relationship != nil && field.Aggregate:
+				p, err := c.aggregatePredicate(field.Relationship, alias, val, cpath)
+				if err != nil {
+					return "", err
+				}
+				conds = append(conds, p)
 			case ok && field.Relationship != nil:
 				r := field.Relationship
 				ta := c.newAlias("_t")
@@ -68,7 +74,7 @@ func (c *compiler) boolExp(t *schema.Table, alias string, v *ast.Value, path []s
 				conds = append(conds, "EXISTS (SELECT 1 FROM "+qualified(r.Target)+" AS "+ta+
 					" WHERE "+joinCond(r, alias)(ta)+" AND "+inner+")")
 			default:
-				return "", validationErr(cpath, "field %q not found in type: '%s_bool_exp'", ch.Name, t.TypeName)
+				return "", validationErr(cpath, "field '%s' not found in type: '%s_bool_exp'", ch.Name, t.TypeName)
 			}
 		}
 	}
@@ -157,7 +163,7 @@ func (c *compiler) comparison(expr string, colm *schema.Column, v *ast.Value, pa
 		case "_cast":
 			for _, cast := range c.value(val).Children {
 				if cast.Name != "String" {
-					return "", validationErr(cpath, "field %q not found in type: '%s_cast_exp'", cast.Name, colm.Scalar)
+					return "", validationErr(cpath, "field '%s' not found in type: '%s_cast_exp'", cast.Name, colm.Scalar)
 				}
 				textCol := &schema.Column{Name: colm.Name, Scalar: "String", Type: textType}
 				p, err := c.comparison("("+expr+")::text", textCol, c.value(cast.Value), append(cpath, cast.Name))
@@ -167,8 +173,71 @@ func (c *compiler) comparison(expr string, colm *schema.Column, v *ast.Value, pa
 				conds = append(conds, p)
 			}
 		default:
-			return "", validationErr(cpath, "field %q not found in type: '%s_comparison_exp'", ch.Name, colm.Scalar)
+			return "", validationErr(cpath, "field '%s' not found in type: '%s_comparison_exp'", ch.Name, colm.Scalar)
 		}
+	}
+	if len(conds) == 0 {
+		return "true", nil
+	}
+	return "(" + strings.Join(conds, " AND ") + ")", nil
+}
+
+// aggregatePredicate compiles `<rel>_aggregate: {count: {arguments,
+// distinct, filter, predicate}}` into a comparison on a correlated count.
+func (c *compiler) aggregatePredicate(r *schema.Relationship, alias string, v *ast.Value, path []string) (string, error) {
+	var conds []string
+	for _, fn := range v.Children {
+		fpath := append(path[:len(path):len(path)], fn.Name)
+		if fn.Name != "count" {
+			return "", validationErr(fpath, "field '%s' not found in type: '%s_aggregate_bool_exp'", fn.Name, r.Target.TypeName)
+		}
+		ta := c.newAlias("_t")
+		var cols []string
+		distinct := false
+		where := joinCond(r, alias)(ta)
+		var predicate *ast.Value
+		for _, a := range c.value(fn.Value).Children {
+			av := c.value(a.Value)
+			switch a.Name {
+			case "arguments":
+				for _, it := range children(av) {
+					colm := r.Target.FieldsByName[it.Raw].Column
+					if colm == nil {
+						return "", validationErr(fpath, "unexpected value %q for enum: '%s_select_column'", it.Raw, r.Target.TypeName)
+					}
+					cols = append(cols, col(ta, colm.Name))
+				}
+			case "distinct":
+				distinct = av.Raw == "true"
+			case "filter":
+				f, err := c.boolExp(r.Target, ta, av, append(fpath, "filter"))
+				if err != nil {
+					return "", err
+				}
+				where += " AND " + f
+			case "predicate":
+				predicate = av
+			}
+		}
+		count := "count(*)"
+		if len(cols) > 0 || distinct {
+			arg := ta + ".*"
+			if len(cols) == 1 {
+				arg = cols[0]
+			} else if len(cols) > 1 {
+				arg = "ROW(" + strings.Join(cols, ", ") + ")"
+			}
+			if distinct {
+				arg = "DISTINCT " + arg
+			}
+			count = "count(" + arg + ")"
+		}
+		expr := "(SELECT " + count + " FROM " + qualified(r.Target) + " AS " + ta + " WHERE " + where + ")"
+		p, err := c.comparison(expr, countColumn, predicate, append(fpath, "predicate"))
+		if err != nil {
+			return "", err
+		}
+		conds = append(conds, p)
 	}
 	if len(conds) == 0 {
 		return "true", nil
