@@ -95,7 +95,7 @@ func (m *Manager) applyOnce(ctx context.Context, change ChangeFunc, opts ApplyOp
 		return nil, err
 	}
 	work.Normalize()
-	snap, err := m.buildWith(work, cat, ver)
+	snap, err := m.buildWith(ctx, q, work, cat, ver)
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,8 @@ type Config struct {
 	Store metastore.Store
 	// DB is where the catalogue is read outside transactions (the pool).
 	DB Querier
-	// LoadCatalog reads the catalogue (catalog.Load).
+	// LoadCatalog reads the catalogue; nil means catalog.Load. The rows of
+	// is_enum tables are then read with catalog.LoadEnumValues.
 	LoadCatalog CatalogLoader
 	// Build builds the schema; nil means schema.Build.
 	Build Builder
@@ -50,8 +51,11 @@ type Manager struct {
 
 // New checks cfg and returns a Manager; call Start before Current.
 func New(cfg Config) (*Manager, error) {
-	if cfg.Store == nil || cfg.DB == nil || cfg.LoadCatalog == nil {
-		return nil, errors.New("state: Config needs Store, DB and LoadCatalog")
+	if cfg.Store == nil || cfg.DB == nil {
+		return nil, errors.New("state: Config needs Store and DB")
+	}
+	if cfg.LoadCatalog == nil {
+		cfg.LoadCatalog = func(ctx context.Context, q Querier) (*catalog.Catalog, error) { return catalog.Load(ctx, q) }
 	}
 	if cfg.Build == nil {
 		cfg.Build = schema.Build
@@ -199,10 +203,15 @@ func (m *Manager) build(ctx context.Context, q Querier, md *metadata.Metadata, v
 	if err != nil {
 		return nil, fmt.Errorf("state: read database catalogue: %w", err)
 	}
-	return m.buildWith(md, cat, version)
+	return m.buildWith(ctx, q, md, cat, version)
 }
 
-func (m *Manager) buildWith(md *metadata.Metadata, cat *catalog.Catalog, version int64) (snap *Snapshot, err error) {
+// buildWith reads the values of md's enum tables through q into cat and
+// builds a snapshot.
+func (m *Manager) buildWith(ctx context.Context, q Querier, md *metadata.Metadata, cat *catalog.Catalog, version int64) (snap *Snapshot, err error) {
+	if err := catalog.LoadEnumValues(ctx, q, cat, enumTables(md)); err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			snap, err = nil, fmt.Errorf("state: schema build panicked: %v", r)
@@ -237,4 +246,17 @@ func (m *Manager) swap(snap *Snapshot) {
 			}
 		}
 	}
+}
+
+// enumTables lists the default source's tables tracked with is_enum.
+func enumTables(md *metadata.Metadata) []metadata.QualifiedTable {
+	var out []metadata.QualifiedTable
+	if src := md.Source(metadata.DefaultSource); src != nil {
+		for _, t := range src.Tables {
+			if t.IsEnum {
+				out = append(out, t.Table)
+			}
+		}
+	}
+	return out
 }

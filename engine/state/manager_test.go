@@ -14,7 +14,6 @@ import (
 	"github.com/stratagql/strata/engine/metadata"
 	"github.com/stratagql/strata/engine/metastore"
 	"github.com/stratagql/strata/engine/state"
-	"github.com/stratagql/strata/engine/state/statetest"
 	"github.com/stratagql/strata/internal/testdb"
 )
 
@@ -44,7 +43,7 @@ func dbManager(t *testing.T, ctx context.Context, url string) *state.Manager {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := state.New(state.Config{Store: store, DB: pool, LoadCatalog: statetest.LoadCatalog})
+	m, err := state.New(state.Config{Store: store, DB: pool})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +171,7 @@ func TestFileStoreBadFileKeepsLastGood(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := state.New(state.Config{Store: store, DB: pool, LoadCatalog: statetest.LoadCatalog})
+	m, err := state.New(state.Config{Store: store, DB: pool})
 	if err != nil {
 		t.Fatal(err)
 	}

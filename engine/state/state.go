@@ -23,6 +23,7 @@ type Querier interface {
 }
 
 // CatalogLoader reads the database catalogue through q (catalog.Load).
+// catalog.Querier and Querier have the same method set.
 type CatalogLoader func(ctx context.Context, q Querier) (*catalog.Catalog, error)
 
 // Builder builds the served schema from metadata and catalogue (schema.Build).
