@@ -53,8 +53,8 @@ func TestInconsistencies(t *testing.T) {
 		got[inc.Name] = inc
 	}
 	want := map[string]struct{ typ, reason string }{
-		"table ghost in source default": {"table", `Inconsistent object: no such table/view exists in source: "ghost"`},
-		"table colour in source default": {"table", `cannot be used as an enum`},
+		"table ghost in source default":                                 {"table", `Inconsistent object: no such table/view exists in source: "ghost"`},
+		"table colour in source default":                                {"table", `cannot be used as an enum`},
 		"array_relation bad_column in table author in source default":   {"array_relation", `column "nope" does not exist`},
 		"array_relation to_untracked in table author in source default": {"array_relation", `table "untracked" is not tracked`},
 		"array_relation to_missing in table author in source default":   {"array_relation", `table "ghost" does not exist`},

@@ -22,21 +22,21 @@ var typical = map[string]string{
 	  recent_articles(args: {days: 7}, limit: 3) { title }
 	  stats { articles author { id } }
 	} }`,
-	"by_pk": `query Q($id: Int!) { authorById(id: $id) { id name } office: offices { Id region { name offices_aggregate { aggregate { count } } } } }`,
-	"aggregate": `query { authorStats(where: {active: {_eq: true}}) { aggregate { count sum { followers balance rating } stddev { score } max { createdAt uid } min { born } } nodes { id } } }`,
-	"composite_pk": `query { Region_by_pk(country: "NL", code: "NH") { name offices { Id country region_code } } }`,
-	"jsonb": `query { author(where: {profile: {_contains: {a: 1}, _has_keys_any: ["a", "b"], _cast: {String: {_like: "%x%"}}}}) { id } }`,
+	"by_pk":              `query Q($id: Int!) { authorById(id: $id) { id name } office: offices { Id region { name offices_aggregate { aggregate { count } } } } }`,
+	"aggregate":          `query { authorStats(where: {active: {_eq: true}}) { aggregate { count sum { followers balance rating } stddev { score } max { createdAt uid } min { born } } nodes { id } } }`,
+	"composite_pk":       `query { Region_by_pk(country: "NL", code: "NH") { name offices { Id country region_code } } }`,
+	"jsonb":              `query { author(where: {profile: {_contains: {a: 1}, _has_keys_any: ["a", "b"], _cast: {String: {_like: "%x%"}}}}) { id } }`,
 	"aggregate_bool_exp": `query { author(where: {articles_aggregate: {count: {predicate: {_gt: 2}, filter: {published: {_eq: true}}}}, articles: {author: {id: {_eq: 1}}}}) { id } }`,
-	"bool_and": `query { author(where: {articles_aggregate: {bool_and: {arguments: published, predicate: {_eq: true}}}}) { id } }`,
-	"enum_table": `query { article_status { value comment } article(where: {status: {_in: [draft, published]}}) { status } }`,
-	"view": `query { author_stats(order_by: {author: {name: asc}}) { articles author_id } author_stats_aggregate { aggregate { sum { articles } } } }`,
+	"bool_and":           `query { author(where: {articles_aggregate: {bool_and: {arguments: published, predicate: {_eq: true}}}}) { id } }`,
+	"enum_table":         `query { article_status { value comment } article(where: {status: {_in: [draft, published]}}) { status } }`,
+	"view":               `query { author_stats(order_by: {author: {name: asc}}) { articles author_id } author_stats_aggregate { aggregate { sum { articles } } } }`,
 	"variables": `query Q($where: author_bool_exp, $order: [author_order_by!], $limit: Int, $cols: [author_select_column!]) {
 	  author(where: $where, order_by: $order, limit: $limit, distinct_on: $cols) { id } }`,
-	"fragments": `query { author { ...A ... on author { name } __typename } } fragment A on author { id articles { ...B } } fragment B on article { title }`,
-	"directives": `query Q($yes: Boolean!) @cached(ttl: 120) { author @include(if: $yes) { id name @skip(if: $yes) } }`,
-	"introspection": `query { __schema { queryType { name } types { name kind fields(includeDeprecated: true) { name } } } __type(name: "author") { name } }`,
-	"subscription": `subscription { author_stream(batch_size: 10, cursor: [{initial_value: {createdAt: "2020-01-01"}, ordering: ASC}]) { id } }`,
-	"subscription_live": `subscription { author(limit: 1) { id } }`,
+	"fragments":                `query { author { ...A ... on author { name } __typename } } fragment A on author { id articles { ...B } } fragment B on article { title }`,
+	"directives":               `query Q($yes: Boolean!) @cached(ttl: 120) { author @include(if: $yes) { id name @skip(if: $yes) } }`,
+	"introspection":            `query { __schema { queryType { name } types { name kind fields(includeDeprecated: true) { name } } } __type(name: "author") { name } }`,
+	"subscription":             `subscription { author_stream(batch_size: 10, cursor: [{initial_value: {createdAt: "2020-01-01"}, ordering: ASC}]) { id } }`,
+	"subscription_live":        `subscription { author(limit: 1) { id } }`,
 	"order_by_array_aggregate": `query { author(order_by: {articles_aggregate: {max: {title: asc}, avg: {id: desc}}}) { id } }`,
 }
 
