@@ -30,7 +30,8 @@ type ApplyOptions struct {
 	// replacement does.
 	Replace bool
 	// Force saves even when the metadata did not change, so that other
-	// engines rebuild (used after DDL, whose effect is on the catalogue).
+	// engines rebuild (used after DDL, whose effect is on the catalogue);
+	// read-only stores are then left alone.
 	Force bool
 	// Tx, when set, is used to read the catalogue and (with a database
 	// store) to read-lock and save the metadata; nothing is swapped: the
@@ -108,7 +109,7 @@ func (m *Manager) applyOnce(ctx context.Context, change ChangeFunc, opts ApplyOp
 			return nil, &InconsistentError{Objects: n, Replace: opts.Replace}
 		}
 	}
-	if !opts.Force && bytes.Equal(work.JSON(), base.JSON()) {
+	if bytes.Equal(work.JSON(), base.JSON()) && (!opts.Force || metastore.ReadOnly(m.cfg.Store)) {
 		return snap, nil
 	}
 	var nv int64
