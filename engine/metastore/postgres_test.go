@@ -147,3 +147,48 @@ func TestMemoryStore(t *testing.T) {
 		t.Fatalf("read-only memory store saved: %v", err)
 	}
 }
+
+func TestPostgresWatchReconnects(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	url := testdb.New(t)
+	p := pool(t, url)
+	s, err := metastore.NewPostgres(ctx, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := make(chan int64, 16)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = s.Watch(ctx, func(v int64) { seen <- v }) }()
+	defer func() { cancel(); <-done }()
+	time.Sleep(300 * time.Millisecond)
+	// kill the LISTEN connection
+	var killed int
+	if err := p.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND query ILIKE 'LISTEN%'`).Scan(&killed); err != nil {
+		t.Fatal(err)
+	}
+	if killed != 1 {
+		t.Fatalf("terminated %d listening backends, want 1", killed)
+	}
+	time.Sleep(100 * time.Millisecond)
+	for i := 1; i <= 2; i++ {
+		md, v, err := s.Load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nv, err := s.Save(ctx, md, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case got := <-seen:
+			if got != nv {
+				t.Fatalf("saw %d, want %d", got, nv)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("save %d not seen after the connection was killed", i)
+		}
+		time.Sleep(700 * time.Millisecond) // the second save arrives over the new LISTEN
+	}
+}

@@ -164,6 +164,7 @@ func (m *Manager) Reload(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.setErr(nil)
 	m.swap(snap)
 	return snap, nil
 }
