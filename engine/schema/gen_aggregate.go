@@ -11,18 +11,33 @@ import (
 // the column's type.
 var numericAggregates = []string{"avg", "stddev", "stddev_pop", "stddev_samp", "sum", "var_pop", "var_samp", "variance"}
 
-// aggregateColumns splits t's columns into those with numeric aggregates
-// and those with max/min.
-func aggregateColumns(t *Table) (numeric, comparable []*Column) {
+// aggField is a column or argument-less scalar computed field that
+// aggregate functions apply to.
+type aggField struct {
+	name, scalar string
+}
+
+// aggregateColumns splits t's columns and argument-less scalar computed
+// fields (when computed is set: aggregate queries have them, aggregate
+// order_by has not) into those with numeric aggregates and those with
+// max/min.
+func aggregateColumns(t *Table, computed bool) (numeric, comparable []aggField) {
+	add := func(name, scalar string, k scalarKind) {
+		if k.Numeric {
+			numeric = append(numeric, aggField{name, scalar})
+		}
+		if k.Comparable {
+			comparable = append(comparable, aggField{name, scalar})
+		}
+	}
 	for _, c := range t.Columns {
-		if c.EnumTable != nil {
-			continue
+		if c.EnumTable == nil {
+			add(c.Field, c.Scalar, c.kind)
 		}
-		if c.kind.Numeric {
-			numeric = append(numeric, c)
-		}
-		if c.kind.Comparable {
-			comparable = append(comparable, c)
+	}
+	for _, cf := range t.ComputedFields {
+		if computed && cf.ArgsType == "" && cf.Returns == nil {
+			add(cf.Name, cf.Scalar, cf.kind)
 		}
 	}
 	return numeric, comparable
@@ -62,7 +77,7 @@ func (g *gen) aggregateFieldsType(t *Table) string {
 		},
 		Type: nonNull("Int"),
 	}}
-	numeric, comparable := aggregateColumns(t)
+	numeric, comparable := aggregateColumns(t, true)
 	if len(numeric) > 0 {
 		for _, fn := range numericAggregates {
 			def.Fields = append(def.Fields, field(fn, named(g.aggregateFnFields(t, fn, numeric)), ""))
@@ -77,7 +92,7 @@ func (g *gen) aggregateFieldsType(t *Table) string {
 }
 
 // aggregateFnFields is "<t>_<fn>_fields": one nullable field per column.
-func (g *gen) aggregateFnFields(t *Table, fn string, cols []*Column) string {
+func (g *gen) aggregateFnFields(t *Table, fn string, cols []aggField) string {
 	name := t.TypeName + "_" + fn + "_fields"
 	if g.has(name) {
 		return name
@@ -86,9 +101,9 @@ func (g *gen) aggregateFnFields(t *Table, fn string, cols []*Column) string {
 	for _, c := range cols {
 		typ := "Float"
 		if fn == "sum" || fn == "max" || fn == "min" {
-			typ = g.scalarName(c.Scalar)
+			typ = g.scalarName(c.scalar)
 		}
-		def.Fields = append(def.Fields, field(c.Field, named(typ), ""))
+		def.Fields = append(def.Fields, field(c.name, named(typ), ""))
 	}
 	g.add(def)
 	return name
@@ -105,7 +120,7 @@ func (g *gen) aggregateOrderByType(t *Table) string {
 		Description: fmt.Sprintf("order by aggregate values of table %q", displayName(t.Name))}
 	g.add(def)
 	def.Fields = ast.FieldList{field("count", named(g.orderByEnum()), "")}
-	numeric, comparable := aggregateColumns(t)
+	numeric, comparable := aggregateColumns(t, false)
 	if len(numeric) > 0 {
 		for _, fn := range numericAggregates {
 			def.Fields = append(def.Fields, field(fn, named(g.aggregateFnOrderBy(t, fn, numeric)), ""))
@@ -120,7 +135,7 @@ func (g *gen) aggregateOrderByType(t *Table) string {
 }
 
 // aggregateFnOrderBy is "<t>_<fn>_order_by".
-func (g *gen) aggregateFnOrderBy(t *Table, fn string, cols []*Column) string {
+func (g *gen) aggregateFnOrderBy(t *Table, fn string, cols []aggField) string {
 	name := t.TypeName + "_" + fn + "_order_by"
 	if g.has(name) {
 		return name
@@ -129,7 +144,7 @@ func (g *gen) aggregateFnOrderBy(t *Table, fn string, cols []*Column) string {
 		Description: fmt.Sprintf("order by %s() on columns of table %q", fn, displayName(t.Name))}
 	ob := g.orderByEnum()
 	for _, c := range cols {
-		def.Fields = append(def.Fields, field(c.Field, named(ob), ""))
+		def.Fields = append(def.Fields, field(c.name, named(ob), ""))
 	}
 	g.add(def)
 	return name

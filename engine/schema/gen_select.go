@@ -182,6 +182,10 @@ func (g *gen) selectColumnEnum(t *Table) string {
 	for _, c := range t.Columns {
 		def.EnumValues = append(def.EnumValues, &ast.EnumValueDefinition{Name: c.Field, Description: "column name"})
 	}
+	if len(def.EnumValues) == 0 {
+		// A GraphQL enum needs a value; Hasura uses this placeholder.
+		def.EnumValues = ast.EnumValueList{{Name: "_PLACEHOLDER", Description: "placeholder (do not use)"}}
+	}
 	g.add(def)
 	return name
 }

@@ -46,6 +46,9 @@ func (r *resolver) computedField(t *Table, mcf *metadata.ComputedField) (*Comput
 		return nil, fmt.Sprintf("function %q is overloaded; overloaded functions are not supported", displayName(def.Function))
 	}
 	f := fns[0]
+	if f.Volatility == "v" {
+		return nil, fmt.Sprintf("the function %q is of type VOLATILE; cannot be added as a computed field", displayName(def.Function))
+	}
 	cf := &ComputedField{Name: mcf.Name, Function: f, TableArgument: -1, SessionArgument: -1, comment: mcf.Comment}
 	for i, a := range f.Args {
 		switch {
