@@ -14,7 +14,7 @@ type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-// userRelations restricts pg_namespace n to the schemas whose objects are
+// userSchemas restricts pg_namespace n to the schemas whose objects are
 // read: everything except PostgreSQL's own schemas and Hasura's catalogue.
 const userSchemas = `n.nspname NOT IN ('pg_catalog', 'information_schema', 'hdb_catalog')
   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'`

@@ -1,7 +1,8 @@
 package schema
 
 import (
-	"sort"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -117,7 +118,7 @@ func (g *gen) finish() {
 		for _, f := range d.Fields {
 			sortArgs(f.Arguments)
 		}
-		sort.Slice(d.EnumValues, func(i, j int) bool { return d.EnumValues[i].Name < d.EnumValues[j].Name })
+		slices.SortFunc(d.EnumValues, func(a, b *ast.EnumValueDefinition) int { return strings.Compare(a.Name, b.Name) })
 	}
 	for _, d := range g.s.Types {
 		if d.Kind == ast.Object {
@@ -128,12 +129,18 @@ func (g *gen) finish() {
 
 // sortFields orders fields by name.
 func sortFields(fs ast.FieldList) {
-	sort.Slice(fs, func(i, j int) bool { return fs[i].Name < fs[j].Name })
+	cmp := func(a, b *ast.FieldDefinition) int { return strings.Compare(a.Name, b.Name) }
+	if !slices.IsSortedFunc(fs, cmp) {
+		slices.SortFunc(fs, cmp)
+	}
 }
 
 // sortArgs orders arguments by name.
 func sortArgs(as ast.ArgumentDefinitionList) {
-	sort.Slice(as, func(i, j int) bool { return as[i].Name < as[j].Name })
+	cmp := func(a, b *ast.ArgumentDefinition) int { return strings.Compare(a.Name, b.Name) }
+	if !slices.IsSortedFunc(as, cmp) {
+		slices.SortFunc(as, cmp)
+	}
 }
 
 // add registers a generated type.

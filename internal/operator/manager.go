@@ -4,17 +4,32 @@
 package operator
 
 import (
+	"context"
 	"fmt"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	graphqlv1alpha1 "github.com/stratagql/strata/api/v1alpha1"
+	"github.com/stratagql/strata/controllers"
 )
+
+// DefaultEngineImage is the engine image used when Options.EngineImage is empty.
+const DefaultEngineImage = "ghcr.io/stratagql/strata:latest"
+
+// EventRecorderName is the reporting controller of the operator's Events.
+const EventRecorderName = "strata-operator"
 
 // Options configure the manager; they mirror `strata operator` flags.
 type Options struct {
@@ -22,7 +37,8 @@ type Options struct {
 	ProbeAddr        string
 	LeaderElection   bool
 	LeaderElectionNS string
-	// EngineImage is the default engine image for GraphQLEngines that name none.
+	// EngineImage is the default engine image for GraphQLEngines that name
+	// none; DefaultEngineImage when empty.
 	EngineImage string
 }
 
@@ -38,6 +54,22 @@ func NewScheme() (*runtime.Scheme, error) {
 	return s, nil
 }
 
+// ownedObjectsCache restricts the cache of the kinds the operator owns to the
+// objects it manages (labelled app.kubernetes.io/managed-by=strata-operator),
+// so that it does not hold every Deployment, Service, ... of the cluster.
+// Reads of those kinds through the manager's client only see such objects.
+func ownedObjectsCache() map[client.Object]cache.ByObject {
+	managed := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{controllers.LabelManagedBy: controllers.ManagedByValue})}
+	return map[client.Object]cache.ByObject{
+		&appsv1.Deployment{}:            managed,
+		&corev1.Service{}:               managed,
+		&corev1.ServiceAccount{}:        managed,
+		&rbacv1.Role{}:                  managed,
+		&rbacv1.RoleBinding{}:           managed,
+		&policyv1.PodDisruptionBudget{}: managed,
+	}
+}
+
 // NewManager creates the manager with probes and every Strata controller registered.
 func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	s, err := NewScheme()
@@ -51,6 +83,10 @@ func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		LeaderElection:          o.LeaderElection,
 		LeaderElectionID:        "strata-operator.graphql.strata.dev",
 		LeaderElectionNamespace: o.LeaderElectionNS,
+		// Stop reconciling as soon as leadership is lost on shutdown, so a
+		// new leader takes over without waiting for the lease to expire.
+		LeaderElectionReleaseOnCancel: true,
+		Cache:                         cache.Options{ByObject: ownedObjectsCache()},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)
@@ -60,6 +96,20 @@ func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	}
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return nil, fmt.Errorf("add ready check: %w", err)
+	}
+	image := o.EngineImage
+	if image == "" {
+		image = DefaultEngineImage
+	}
+	// Field indexes are registered before the manager starts; the context
+	// only bounds that registration.
+	ctx := context.Background()
+	if err := (&controllers.GraphQLEngineReconciler{
+		Client:      mgr.GetClient(),
+		Recorder:    mgr.GetEventRecorder(EventRecorderName),
+		EngineImage: image,
+	}).SetupWithManager(ctx, mgr); err != nil {
+		return nil, fmt.Errorf("set up GraphQLEngine controller: %w", err)
 	}
 	return mgr, nil
 }
