@@ -94,7 +94,6 @@ func (e *Engine) start(ctx context.Context) error {
 			},
 			Exec:         &execute.Executor{Pool: e.pool},
 			Opts:         compile.Options{StringifyNumeric: cfg.StringifyNumericTypes},
-			Introspect:   introspect,
 			Authenticate: e.authenticate,
 			Log:          log,
 			DevMode:      cfg.DevMode,

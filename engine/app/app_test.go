@@ -16,8 +16,15 @@ import (
 
 // startEngine runs a real engine on a loopback port against a fresh database.
 func startEngine(t *testing.T) (base string, stop func() error) {
+	base, _, stop = startEngineOn(t)
+	return base, stop
+}
+
+// startEngineOn is startEngine over a database loaded with scripts; it
+// also returns the database URL.
+func startEngineOn(t testing.TB, scripts ...string) (base, url string, stop func() error) {
 	t.Helper()
-	url := testdb.New(t)
+	url = testdb.New(t, scripts...)
 	cfg, err := config.Parse([]string{"--database-url", url, "--graceful-shutdown-timeout", "5"}, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +40,7 @@ func startEngine(t *testing.T) (base string, stop func() error) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- e.Serve(ctx, ln) }()
-	return "http://" + ln.Addr().String(), func() error { cancel(); return <-done }
+	return "http://" + ln.Addr().String(), url, func() error { cancel(); return <-done }
 }
 
 func get(t *testing.T, url string) (int, string) {

@@ -25,6 +25,7 @@ import (
 
 	"github.com/stratagql/strata/engine/compile"
 	"github.com/stratagql/strata/engine/execute"
+	"github.com/stratagql/strata/engine/introspection"
 	"github.com/stratagql/strata/engine/schema"
 )
 
@@ -51,8 +52,6 @@ type Handler struct {
 	Schema func() (*schema.Schema, int64)
 	Exec   *execute.Executor
 	Opts   compile.Options
-	// Introspect answers a __schema or __type root field.
-	Introspect func(s *ast.Schema, f *ast.Field, vars map[string]any) (json.RawMessage, error)
 	// Authenticate resolves the request's session; a non-nil error is
 	// answered as is.
 	Authenticate func(r *http.Request) (*Session, *Error)
@@ -196,10 +195,7 @@ func (h *Handler) execute(ctx context.Context, req *Request, sess *Session) []by
 		case compile.FieldTypename:
 			out.Write(mustJSON(f.Typename))
 		case compile.FieldIntrospection:
-			if h.Introspect == nil {
-				return mustJSON(errorBody(&Error{Message: "introspection is not available", Code: "not-supported", Path: "$"}))
-			}
-			raw, err := h.Introspect(s.GraphQL, f.Field, vars)
+			raw, err := introspection.Execute(s.GraphQL, p.op, f.Field, vars)
 			if err != nil {
 				return mustJSON(errorBody(asError(err)))
 			}

@@ -259,3 +259,13 @@ func TestPlanCacheReusesPlanAcrossSlotValues(t *testing.T) {
 		t.Fatalf("expected one cached document, have %d", h.docs.ll.Len())
 	}
 }
+
+func TestIntrospection(t *testing.T) {
+	h := newHandler(compile.Options{})
+	got := gql(t, h, `{ __schema { queryType { name fields { name } } } t: __type(name: "artist") { name kind } }`, nil)
+	for _, want := range []string{`"queryType":{"name":"query_root"`, `{"name":"artist"}`, `{"name":"artist_aggregate"}`, `{"name":"artist_by_pk"}`, `"t":{"name":"artist","kind":"OBJECT"}`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("introspection lacks %s: %s", want, got)
+		}
+	}
+}
