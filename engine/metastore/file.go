@@ -108,6 +108,7 @@ func (f *File) Watch(ctx context.Context, fn func(version int64)) error {
 			fn(v)
 		}
 	}
+	check() // a change between the caller's Load and now
 	debounce := time.NewTimer(time.Hour)
 	debounce.Stop()
 	rescan := time.NewTicker(fileRescan)

@@ -76,8 +76,13 @@ func (m *Memory) setLocked(doc []byte) {
 	m.changed = make(chan struct{})
 }
 
-// Watch implements Store.
+// Watch implements Store. It reports the current version at start, then
+// every change.
 func (m *Memory) Watch(ctx context.Context, fn func(version int64)) error {
+	m.mu.Lock()
+	v := m.version
+	m.mu.Unlock()
+	fn(v)
 	for {
 		m.mu.Lock()
 		ch := m.changed

@@ -141,8 +141,10 @@ func (p *Postgres) Watch(ctx context.Context, fn func(version int64)) error {
 			fn(v)
 		}
 	}
+	// Report the version at start: a change made between the caller's
+	// Load and this point would otherwise go unnoticed.
 	if v, err := p.version(ctx); err == nil {
-		last = v
+		report(v)
 	}
 	backoff := 250 * time.Millisecond
 	for ctx.Err() == nil {

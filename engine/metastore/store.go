@@ -33,8 +33,8 @@ type Store interface {
 	// version moved on and with ErrReadOnly on read-only stores.
 	Save(ctx context.Context, md *metadata.Metadata, expected int64) (int64, error)
 	// Watch calls fn with the new version (possibly more than once per
-	// change, and possibly with a version already seen) whenever the
-	// metadata may have changed outside this process. It blocks until ctx
+	// change, and possibly with a version already seen, e.g. once at
+	// start) whenever the metadata may have changed outside this process. It blocks until ctx
 	// ends, then returns nil; it returns an error only if it cannot watch
 	// at all. fn must not block for long.
 	Watch(ctx context.Context, fn func(version int64)) error
