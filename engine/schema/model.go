@@ -29,6 +29,8 @@ type Schema struct {
 	// Inconsistencies are metadata objects left out because they do not
 	// match the database.
 	Inconsistencies []metadata.Inconsistency
+	// Role is the role this schema serves ("admin" for the full schema).
+	Role string
 }
 
 // Table is a tracked table resolved against the catalogue.
@@ -54,6 +56,9 @@ type Table struct {
 	// EnumTypeName is the GraphQL enum generated for an is_enum table
 	// ("<TypeName>_enum"), used by the columns referencing it.
 	EnumTypeName string
+	// Select is the role's select permission on a role schema's table
+	// (nil for admin): the compiler adds its filter and limit.
+	Select *SelectPermission
 
 	// root field names (custom_root_fields or defaults) and descriptions.
 	selectName, byPkName, aggregateName, streamName string
