@@ -16,6 +16,10 @@ type Options struct {
 	// StringifyNumeric returns bigint, numeric and double precision values
 	// as JSON strings (HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES).
 	StringifyNumeric bool
+	// Full is the admin schema a role schema derives from: permission
+	// expressions are resolved against it (they may use what the role
+	// cannot select). Nil when compiling against the admin schema.
+	Full *schema.Schema
 }
 
 // Compile compiles the operation op of a validated document into a Plan.
@@ -185,6 +189,25 @@ func (c *compiler) included(dirs ast.DirectiveList) bool {
 // param binds a leaf value and returns its SQL placeholder cast to sqlType.
 // With list set, the value is a list sent as text[] and cast to sqlType[].
 func (c *compiler) param(v *ast.Value, sqlType string, list bool) (string, error) {
+	if name, ok := sessionRef(v); ok {
+		c.args = append(c.args, Arg{Session: name, List: list})
+		p := "$" + strconv.Itoa(len(c.args)) + "::text::" + sqlType
+		if list {
+			p += "[]"
+		}
+		return p, nil
+	}
+	if list && v.Kind == ast.ListValue && hasSessionRef(v) {
+		items := make([]string, len(v.Children))
+		for i, ch := range v.Children {
+			p, err := c.param(ch.Value, sqlType, false)
+			if err != nil {
+				return "", err
+			}
+			items[i] = p
+		}
+		return "ARRAY[" + strings.Join(items, ", ") + "]::" + sqlType + "[]", nil
+	}
 	if v.Kind == ast.Variable && c.slots[v.Raw] {
 		return c.bind(Arg{Var: v.Raw, List: list}, sqlType, list), nil
 	}
@@ -256,7 +279,7 @@ func (c *compiler) bind(arg Arg, sqlType string, list bool) string {
 // value resolves an argument value, expanding variables that are not slots
 // into literal ASTs so the rest of the compiler walks one representation.
 func (c *compiler) value(v *ast.Value) *ast.Value {
-	if v == nil || v.Kind != ast.Variable || c.slots[v.Raw] {
+	if v == nil || v.Kind != ast.Variable || c.slots[v.Raw] || strings.HasPrefix(v.Raw, sessionMarker) {
 		return v
 	}
 	return literal(c.vars[v.Raw], v.Definition)
@@ -331,3 +354,12 @@ func qualified(t *schema.Table) string {
 }
 
 func col(alias, name string) string { return alias + "." + catalog.QuoteIdent(name) }
+
+func hasSessionRef(v *ast.Value) bool {
+	for _, ch := range v.Children {
+		if _, ok := sessionRef(ch.Value); ok {
+			return true
+		}
+	}
+	return false
+}

@@ -51,7 +51,11 @@ func (c *compiler) orderBy(t *schema.Table, alias string, v *ast.Value, path []s
 			if err != nil {
 				return nil, nil, err
 			}
-			from := " FROM " + qualified(r.Target) + " AS " + ta + " WHERE " + joinCond(r, alias)(ta) + " LIMIT 1)"
+			cond, err := c.relCond(r, alias, ta)
+			if err != nil {
+				return nil, nil, err
+			}
+			from := " FROM " + qualified(r.Target) + " AS " + ta + " WHERE " + cond + " LIMIT 1)"
 			for _, term := range sub {
 				expr, dir := splitTerm(term)
 				terms = append(terms, "(SELECT "+expr+from+" "+dir)
@@ -73,7 +77,11 @@ func (c *compiler) aggregateOrderBy(r *schema.Relationship, alias string, v *ast
 			continue
 		}
 		ta := c.newAlias("_t")
-		from := " FROM " + qualified(r.Target) + " AS " + ta + " WHERE " + joinCond(r, alias)(ta) + ")"
+		cond, err := c.relCond(r, alias, ta)
+		if err != nil {
+			return nil, err
+		}
+		from := " FROM " + qualified(r.Target) + " AS " + ta + " WHERE " + cond + ")"
 		if fn.Name == "count" {
 			dir, err := direction(fv, fpath)
 			if err != nil {

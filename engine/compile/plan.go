@@ -59,14 +59,28 @@ type Arg struct {
 	Value any
 	// List marks a slot whose variable is a list (sent as text[]).
 	List bool
+	// Session names the session variable (lower case, e.g.
+	// "x-hasura-user-id") that fills this slot; permission filters use it.
+	Session string
 }
 
 // Values resolves the arguments for one execution with the given
 // (already coerced) variables. Every value is sent as text or text[] and
 // cast in SQL, so PostgreSQL's own input functions parse it.
-func Values(args []Arg, vars map[string]any) ([]any, error) {
+func Values(args []Arg, vars map[string]any, session map[string]string) ([]any, error) {
 	out := make([]any, len(args))
 	for i, a := range args {
+		if a.Session != "" {
+			v, ok := session[a.Session]
+			if !ok {
+				return nil, &Error{Message: fmt.Sprintf("missing session variable: %q", a.Session), Code: "not-found", Path: "$"}
+			}
+			if a.List {
+				v = arrayLiteral(v)
+			}
+			out[i] = v
+			continue
+		}
 		if a.Var == "" {
 			out[i] = a.Value
 			continue
@@ -147,4 +161,31 @@ func (e *Error) Error() string { return e.Message }
 
 func validationErr(path []string, format string, args ...any) *Error {
 	return &Error{Message: fmt.Sprintf(format, args...), Code: "validation-failed", Path: "$." + strings.Join(path, ".")}
+}
+
+// arrayLiteral accepts a session variable holding a list either as a
+// PostgreSQL array literal ({1,2}) or as a JSON array ([1,2]) and returns
+// the array literal form.
+func arrayLiteral(v string) string {
+	t := strings.TrimSpace(v)
+	if !strings.HasPrefix(t, "[") {
+		return v
+	}
+	var items []any
+	if err := json.Unmarshal([]byte(t), &items); err != nil {
+		return v
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, it := range items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		s, _ := scalarText(it)
+		b.WriteByte('"')
+		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s))
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
 }

@@ -25,6 +25,13 @@ func (c *compiler) selectArgs(t *schema.Table, f *ast.Field, join func(alias str
 	if join != nil {
 		where = append(where, join(alias))
 	}
+	perm, err := c.permFilter(t, alias)
+	if err != nil {
+		return rowSource{}, err
+	}
+	if perm != "" {
+		where = append(where, perm)
+	}
 	var orderBy, distinct []string
 	var limit, offset string
 	var orderCols []string // plain columns at the start of order_by, for distinct_on validation
@@ -83,6 +90,7 @@ func (c *compiler) selectArgs(t *schema.Table, f *ast.Field, join func(alias str
 			}
 		}
 	}
+	limit = c.permLimit(t, limit)
 	var b strings.Builder
 	b.WriteString("(SELECT ")
 	if len(distinct) > 0 {
@@ -175,6 +183,13 @@ func (c *compiler) selectByPk(t *schema.Table, f *ast.Field, path []string) (str
 		}
 		conds = append(conds, col(alias, pk.Name)+" = "+p)
 	}
+	perm, err := c.permFilter(t, alias)
+	if err != nil {
+		return "", err
+	}
+	if perm != "" {
+		conds = append(conds, perm)
+	}
 	from := "(SELECT " + alias + ".* FROM " + qualified(t) + " AS " + alias + " WHERE " + strings.Join(conds, " AND ") + ") AS " + alias
 	obj, joins, err := c.object(t, alias, f.SelectionSet, path)
 	if err != nil {
@@ -198,7 +213,15 @@ func (c *compiler) object(t *schema.Table, alias string, set ast.SelectionSet, p
 		field, ok := t.FieldsByName[f.Name]
 		switch {
 		case ok && field.Column != nil:
-			pairs = append(pairs, key, c.columnOutput(alias, field.Column))
+			out := c.columnOutput(alias, field.Column)
+			if t.Select != nil && t.Select.ColumnFilters[field.Column.Name] != nil {
+				cond, err := c.permExp(c.fullTable(t), alias, alias, t.Select.ColumnFilters[field.Column.Name])
+				if err != nil {
+					return "", "", err
+				}
+				out = "CASE WHEN " + cond + " THEN " + out + " ELSE NULL END"
+			}
+			pairs = append(pairs, key, out)
 		case ok && field.Relationship != nil && field.Aggregate:
 			r := field.Relationship
 			expr, err := c.selectAggregate(r.Target, f, joinCond(r, alias), fpath)
@@ -282,13 +305,28 @@ func (c *compiler) relationship(r *schema.Relationship, parent string, f *ast.Fi
 		return c.selectList(r.Target, f, joinCond(r, parent), path)
 	}
 	alias := c.newAlias("_t")
+	cond, err := c.relCond(r, parent, alias)
+	if err != nil {
+		return "", err
+	}
 	from := "(SELECT " + alias + ".* FROM " + qualified(r.Target) + " AS " + alias +
-		" WHERE " + joinCond(r, parent)(alias) + " LIMIT 1) AS " + alias
+		" WHERE " + cond + " LIMIT 1) AS " + alias
 	obj, joins, err := c.object(r.Target, alias, f.SelectionSet, path)
 	if err != nil {
 		return "", err
 	}
 	return "SELECT " + obj + " FROM " + from + joins, nil
+}
+
+// relCond is the join of a relationship's target rows (alias) to the parent
+// row, plus the target's select permission filter for role schemas.
+func (c *compiler) relCond(r *schema.Relationship, parent, alias string) (string, error) {
+	cond := joinCond(r, parent)(alias)
+	perm, err := c.permFilter(r.Target, alias)
+	if err != nil || perm == "" {
+		return cond, err
+	}
+	return cond + " AND " + perm, nil
 }
 
 // computedField compiles a scalar computed field as a function call on the row.

@@ -71,8 +71,12 @@ func (c *compiler) boolExp(t *schema.Table, alias string, v *ast.Value, path []s
 				if err != nil {
 					return "", err
 				}
+				cond, err := c.relCond(r, alias, ta)
+				if err != nil {
+					return "", err
+				}
 				conds = append(conds, "EXISTS (SELECT 1 FROM "+qualified(r.Target)+" AS "+ta+
-					" WHERE "+joinCond(r, alias)(ta)+" AND "+inner+")")
+					" WHERE "+cond+" AND "+inner+")")
 			default:
 				return "", validationErr(cpath, "field '%s' not found in type: '%s_bool_exp'", ch.Name, t.TypeName)
 			}
@@ -194,7 +198,10 @@ func (c *compiler) aggregatePredicate(r *schema.Relationship, alias string, v *a
 		ta := c.newAlias("_t")
 		var cols []string
 		distinct := false
-		where := joinCond(r, alias)(ta)
+		where, err := c.relCond(r, alias, ta)
+		if err != nil {
+			return "", err
+		}
 		var predicate *ast.Value
 		for _, a := range c.value(fn.Value).Children {
 			av := c.value(a.Value)

@@ -32,18 +32,19 @@ type Error struct {
 func (e *Error) Error() string { return e.Message }
 
 // Query runs the SQL root fields of plan and returns their JSON values in
-// plan order (nil entries for fields not answered by SQL). session is the
-// request's session variables as a JSON object.
-func (e *Executor) Query(ctx context.Context, plan *compile.Plan, vars map[string]any, session []byte) ([]json.RawMessage, error) {
+// plan order (nil entries for fields not answered by SQL). sessionVars are
+// the request's session variables (lower-case x-hasura-* keys).
+func (e *Executor) Query(ctx context.Context, plan *compile.Plan, vars map[string]any, sessionVars map[string]string) ([]json.RawMessage, error) {
 	out := make([]json.RawMessage, len(plan.Fields))
 	batch := &pgx.Batch{}
+	session, _ := json.Marshal(sessionVars)
 	batch.Queue("SELECT set_config('hasura.user', $1, true)", string(session))
 	var idx []int
 	for i, f := range plan.Fields {
 		if f.Kind != compile.FieldSQL {
 			continue
 		}
-		args, err := compile.Values(f.Args, vars)
+		args, err := compile.Values(f.Args, vars, sessionVars)
 		if err != nil {
 			return nil, err
 		}

@@ -60,7 +60,7 @@ func BenchmarkCachedPlan(b *testing.B) {
 			p.plans.put(key, plan)
 		}
 		for _, f := range plan.Fields {
-			if _, err := compile.Values(f.Args, vars); err != nil {
+			if _, err := compile.Values(f.Args, vars, sess.Vars); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -75,7 +75,7 @@ func (h *Handler) Explain() http.Handler {
 			if f.Kind != compile.FieldSQL {
 				continue
 			}
-			args, err := compile.Values(f.Args, vars)
+			args, err := compile.Values(f.Args, vars, sess.Vars)
 			if err != nil {
 				writeJSON(w, http.StatusBadRequest, map[string]string{"path": "$", "error": err.Error(), "code": "validation-failed"})
 				return

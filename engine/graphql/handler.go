@@ -39,12 +39,6 @@ type Session struct {
 	Vars map[string]string
 }
 
-// JSON encodes the session variables for `hasura.user`.
-func (s *Session) JSON() []byte {
-	b, _ := json.Marshal(s.Vars)
-	return b
-}
-
 // Handler answers POST /v1/graphql.
 type Handler struct {
 	// Schema returns the current schema and a version that changes whenever
@@ -177,7 +171,7 @@ func (h *Handler) execute(ctx context.Context, req *Request, sess *Session) []by
 		}
 		p.plans.put(key, plan)
 	}
-	results, err := h.Exec.Query(ctx, plan, vars, sess.JSON())
+	results, err := h.Exec.Query(ctx, plan, vars, sess.Vars)
 	if err != nil {
 		return mustJSON(errorBody(h.execError(err)))
 	}
