@@ -6,7 +6,6 @@ package app
 
 import (
 	"context"
-	"crypto/subtle"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/stratagql/strata/engine/auth"
 	"github.com/stratagql/strata/engine/catalog"
 	"github.com/stratagql/strata/engine/compile"
 	"github.com/stratagql/strata/engine/config"
@@ -35,6 +35,7 @@ type Engine struct {
 	log     *slog.Logger
 	pool    *pgxpool.Pool
 	state   *state.Manager
+	auth    *auth.Authenticator
 	stop    context.CancelFunc
 	handler http.Handler
 }
@@ -84,6 +85,13 @@ func (e *Engine) start(ctx context.Context) error {
 		return fmt.Errorf("load metadata: %w", err)
 	}
 	e.state, e.stop = mgr, stop
+	authn, err := auth.New(bg, auth.ConfigFrom(cfg), nil, log)
+	if err != nil {
+		stop()
+		mgr.Wait()
+		return err
+	}
+	e.auth = authn
 
 	routes := map[string]http.Handler{}
 	if cfg.APIEnabled("graphql") {
@@ -137,25 +145,11 @@ func loadCatalog(ctx context.Context, q state.Querier) (*catalog.Catalog, error)
 
 // isAdmin reports whether r carries a valid admin secret (or no secret is
 // configured, Hasura's development mode).
-func (e *Engine) isAdmin(r *http.Request) bool {
-	if len(e.cfg.AdminSecrets) == 0 {
-		return true
-	}
-	got := []byte(r.Header.Get("X-Hasura-Admin-Secret"))
-	ok := 0
-	for _, s := range e.cfg.AdminSecrets {
-		ok |= subtle.ConstantTimeCompare(got, []byte(s))
-	}
-	return ok == 1
-}
+func (e *Engine) isAdmin(r *http.Request) bool { return e.auth.IsAdminRequest(r.Header) }
 
-// authenticate resolves a GraphQL request's session. Only the admin
-// secret is implemented so far: without it, requests are refused.
-func (e *Engine) authenticate(r *http.Request) (*graphql.Session, *graphql.Error) {
-	if !e.isAdmin(r) {
-		return nil, &graphql.Error{Message: "x-hasura-admin-secret/x-hasura-access-key required, but not found", Code: "access-denied", Path: "$"}
-	}
-	return &graphql.Session{Role: "admin", Vars: map[string]string{"x-hasura-role": "admin"}}, nil
+// authenticate resolves a GraphQL request's session.
+func (e *Engine) authenticate(r *http.Request, body []byte) (*auth.Session, *auth.Error) {
+	return e.auth.Authenticate(r.Context(), r.Header, body)
 }
 
 // Handler is the engine's root HTTP handler.
@@ -166,6 +160,7 @@ func (e *Engine) Close() {
 	if e.stop != nil {
 		e.stop()
 		e.state.Wait()
+		e.auth.Close()
 	}
 	e.pool.Close()
 }

@@ -31,16 +31,11 @@ type explainField struct {
 func (h *Handler) Explain() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.init()
-		if h.Authenticate != nil {
-			if sess, aerr := h.Authenticate(r); aerr != nil {
-				writeJSON(w, aerr.status(), errorBody(aerr))
-				return
-			} else if sess.Role != "admin" {
-				writeJSON(w, http.StatusBadRequest, map[string]string{"path": "$", "error": "restricted access : admin only", "code": "access-denied"})
-				return
-			}
-		}
 		body, _ := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes))
+		if caller, aerr := h.session(r, body); aerr != nil || !caller.Admin {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"path": "$", "error": "restricted access : admin only", "code": "access-denied"})
+			return
+		}
 		var req explainRequest
 		dec := json.NewDecoder(strings.NewReader(string(body)))
 		dec.UseNumber()
@@ -48,9 +43,9 @@ func (h *Handler) Explain() http.Handler {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"path": "$", "error": "Error in $: " + err.Error(), "code": "invalid-json"})
 			return
 		}
-		sess := &Session{Role: "admin", Vars: map[string]string{"x-hasura-role": "admin"}}
-		if role := req.User["x-hasura-role"]; role != "" {
-			sess = &Session{Role: role, Vars: req.User}
+		sess := &Session{Role: "admin", Vars: map[string]string{"x-hasura-role": "admin"}, Admin: true}
+		if role := req.User["x-hasura-role"]; role != "" && role != "admin" {
+			sess = &Session{Role: role, Vars: lowerKeys(req.User)}
 		}
 		s, version := h.Schema()
 		p := h.prepare(s, version, &req.Query, sess)
@@ -90,4 +85,12 @@ func (h *Handler) Explain() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, out)
 	})
+}
+
+func lowerKeys(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[strings.ToLower(k)] = v
+	}
+	return out
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/vektah/gqlparser/v2/validator"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 
+	"github.com/stratagql/strata/engine/auth"
 	"github.com/stratagql/strata/engine/compile"
 	"github.com/stratagql/strata/engine/execute"
 	"github.com/stratagql/strata/engine/introspection"
@@ -32,12 +33,8 @@ import (
 // MaxBodyBytes bounds a request body.
 const MaxBodyBytes = 16 << 20
 
-// Session is who a request acts as.
-type Session struct {
-	Role string
-	// Vars are the x-hasura-* session variables (lower-case keys).
-	Vars map[string]string
-}
+// Session is who a request acts as (see package auth).
+type Session = auth.Session
 
 // Handler answers POST /v1/graphql.
 type Handler struct {
@@ -46,9 +43,9 @@ type Handler struct {
 	Schema func() (*schema.Schema, int64)
 	Exec   *execute.Executor
 	Opts   compile.Options
-	// Authenticate resolves the request's session; a non-nil error is
-	// answered as is.
-	Authenticate func(r *http.Request) (*Session, *Error)
+	// Authenticate resolves the request's session from its headers and
+	// body; nil treats every request as admin.
+	Authenticate func(r *http.Request, body []byte) (*Session, *auth.Error)
 	Log          *slog.Logger
 	// DevMode adds internal error details.
 	DevMode bool
@@ -86,17 +83,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, errorBody(&Error{Message: "only POST requests are allowed", Code: "method-not-allowed", Path: "$"}))
 		return
 	}
-	sess := &Session{Role: "admin", Vars: map[string]string{"x-hasura-role": "admin"}}
-	if h.Authenticate != nil {
-		var aerr *Error
-		if sess, aerr = h.Authenticate(r); aerr != nil {
-			writeJSON(w, aerr.status(), errorBody(aerr))
-			return
-		}
-	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 	if err != nil || len(body) > MaxBodyBytes {
 		writeJSON(w, http.StatusBadRequest, errorBody(&Error{Message: "request body too large or unreadable", Code: "invalid-json", Path: "$"}))
+		return
+	}
+	sess, aerr := h.session(r, body)
+	if aerr != nil {
+		writeJSON(w, aerr.status(), errorBody(aerr))
 		return
 	}
 	body = bytes.TrimSpace(body)
@@ -129,6 +123,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeRaw(w, http.StatusOK, h.execute(r.Context(), req, sess))
+}
+
+// session authenticates a request; authentication failures are answered
+// with HTTP 200 and the error in the body, as Hasura does on /v1/graphql.
+func (h *Handler) session(r *http.Request, body []byte) (*Session, *Error) {
+	if h.Authenticate == nil {
+		return &Session{Role: "admin", Vars: map[string]string{"x-hasura-role": "admin"}, Admin: true}, nil
+	}
+	sess, aerr := h.Authenticate(r, body)
+	if aerr != nil {
+		return nil, &Error{Message: aerr.Message, Code: aerr.Code, Path: "$"}
+	}
+	return sess, nil
 }
 
 func decodeRequest(b []byte) (*Request, *Error) {
