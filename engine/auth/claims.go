@@ -21,6 +21,7 @@ type claimsSpec struct {
 	nsPathText  string
 	stringified bool
 	claimsMap   map[string]claimSource
+	mapOrder    []string // claimsMap names, sorted: errors are deterministic
 }
 
 // claimSource is one claims_map entry: a JSON path with an optional default,
@@ -41,6 +42,10 @@ func newClaimsSpec(s config.JWTSecret) (claimsSpec, error) {
 			return spec, fmt.Errorf(`"claims_map": %w`, err)
 		}
 		spec.claimsMap = m
+		for name := range m {
+			spec.mapOrder = append(spec.mapOrder, name)
+		}
+		slices.Sort(spec.mapOrder)
 		return spec, nil
 	}
 	if s.ClaimsNamespacePath != "" {
@@ -119,7 +124,8 @@ func decodeJSON(b []byte) (any, error) {
 func (c claimsSpec) extract(payload map[string]any) (map[string]any, *Error) {
 	if c.claimsMap != nil {
 		out := make(map[string]any, len(c.claimsMap))
-		for name, src := range c.claimsMap {
+		for _, name := range c.mapOrder {
+			src := c.claimsMap[name]
 			if src.path == nil {
 				out[name] = src.literal
 				continue

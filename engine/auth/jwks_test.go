@@ -119,12 +119,12 @@ func TestJWKSKeyTypes(t *testing.T) {
 func TestJWKSRotationOnUnknownKid(t *testing.T) {
 	oldK, newK := rsaKey(t), rsaKey(t)
 	srv := newJWKSServer(t, "", rsaJWK("old", &oldK.PublicKey))
-	a := jwksAuth(t, srv.srv.URL, 50*time.Millisecond)
+	a := jwksAuth(t, srv.srv.URL, 300*time.Millisecond)
 	s, err := a.Authenticate(t.Context(), bearer(sign(t, jwt.SigningMethodRS256, oldK, userClaims(nil), "old")), nil)
 	wantSession(t, s, err, "user")
 
 	newTok := sign(t, jwt.SigningMethodRS256, newK, userClaims(nil), "new")
-	time.Sleep(60 * time.Millisecond)
+	time.Sleep(350 * time.Millisecond)
 	s, err = a.Authenticate(t.Context(), bearer(newTok), nil)
 	wantError(t, s, err, "invalid-jwt", "NoUsableKeys", 400)
 	if n := srv.hits.Load(); n != 2 {
@@ -137,11 +137,11 @@ func TestJWKSRotationOnUnknownKid(t *testing.T) {
 	}
 
 	srv.set(http.StatusOK, rsaJWK("new", &newK.PublicKey))
-	time.Sleep(60 * time.Millisecond)
+	time.Sleep(350 * time.Millisecond)
 	s, err = a.Authenticate(t.Context(), bearer(newTok), nil)
 	wantSession(t, s, err, "user")
 	// The old key left the set.
-	time.Sleep(60 * time.Millisecond)
+	time.Sleep(350 * time.Millisecond)
 	s, err = a.Authenticate(t.Context(), bearer(sign(t, jwt.SigningMethodRS256, oldK, userClaims(nil), "old")), nil)
 	wantError(t, s, err, "invalid-jwt", "NoUsableKeys", 400)
 }
