@@ -113,6 +113,11 @@ func (c *compiler) comparison(expr string, colm *schema.Column, v *ast.Value, pa
 	for _, ch := range v.Children {
 		cpath := append(path[:len(path):len(path)], ch.Name)
 		val := ch.Value
+		if ch.Name != "_is_null" && c.isNull(val) {
+			// Hasura v2 rejects nulls in boolean expressions rather than
+			// ignoring the operator (v1's behaviour).
+			return "", validationErr(cpath, "unexpected null value for type %q", colm.Scalar)
+		}
 		if op, ok := binaryOps[ch.Name]; ok {
 			ptype := typ
 			if strings.Contains(ch.Name, "like") || strings.Contains(ch.Name, "similar") || strings.Contains(ch.Name, "regex") {
@@ -250,4 +255,16 @@ func (c *compiler) aggregatePredicate(r *schema.Relationship, alias string, v *a
 		return "true", nil
 	}
 	return "(" + strings.Join(conds, " AND ") + ")", nil
+}
+
+// isNull reports whether an argument value is null, literally or through
+// a variable.
+func (c *compiler) isNull(v *ast.Value) bool {
+	if v == nil || v.Kind == ast.NullValue {
+		return true
+	}
+	if v.Kind == ast.Variable && !strings.HasPrefix(v.Raw, sessionMarker) {
+		return c.vars[v.Raw] == nil
+	}
+	return false
 }

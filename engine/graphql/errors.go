@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -57,7 +58,11 @@ var (
 
 // fromGQLError converts gqlparser errors (parse, validation, variables)
 // into Hasura's messages where Hasura words them differently.
-func fromGQLError(err error) *Error {
+func fromGQLError(err error) *Error { return fromGQLErrorIn(nil, err) }
+
+// fromGQLErrorIn is fromGQLError with the document the error is about, so
+// field errors carry Hasura's path ($.selectionSet.a.selectionSet.b).
+func fromGQLErrorIn(doc *ast.QueryDocument, err error) *Error {
 	var list gqlerror.List
 	var one *gqlerror.Error
 	switch {
@@ -89,19 +94,62 @@ func fromGQLError(err error) *Error {
 			return &Error{Message: msg, Code: "validation-failed", Path: path}
 		}
 	}
+	fieldAt := "$"
+	if doc != nil && len(one.Locations) > 0 {
+		fieldAt = fieldPath(doc, one.Locations[0].Line, one.Locations[0].Column)
+	}
 	if m := reUnknownField.FindStringSubmatch(msg); m != nil {
-		return &Error{Message: "field '" + m[1] + "' not found in type: '" + m[2] + "'", Code: "validation-failed", Path: "$.selectionSet." + m[1]}
+		return &Error{Message: "field '" + m[1] + "' not found in type: '" + m[2] + "'", Code: "validation-failed", Path: fieldAt}
 	}
 	if m := reMissingArg.FindStringSubmatch(msg); m != nil {
-		return &Error{Message: "missing required field '" + m[1] + "'", Code: "validation-failed", Path: "$.selectionSet"}
+		return &Error{Message: "missing required field '" + m[1] + "'", Code: "validation-failed", Path: fieldAt + ".args"}
 	}
 	if m := reUnknownArg.FindStringSubmatch(msg); m != nil {
-		return &Error{Message: "'" + m[2] + "' has no argument named '" + m[1] + "'", Code: "validation-failed", Path: "$.selectionSet." + m[2]}
+		return &Error{Message: "'" + m[2] + "' has no argument named '" + m[1] + "'", Code: "validation-failed", Path: fieldAt}
 	}
 	if m := reUnknownType.FindStringSubmatch(msg); m != nil {
 		return &Error{Message: "variable type '" + m[1] + "' not found in schema", Code: "validation-failed", Path: "$"}
 	}
+	if path == "$" {
+		path = fieldAt
+	}
 	return &Error{Message: msg, Code: "validation-failed", Path: path}
+}
+
+// fieldPath finds the field at a source position and renders its response
+// path the way Hasura does; "$" when no field starts there.
+func fieldPath(doc *ast.QueryDocument, line, col int) string {
+	var found string
+	var walk func(ast.SelectionSet, string)
+	walk = func(set ast.SelectionSet, prefix string) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				p := prefix + ".selectionSet." + s.Alias
+				if s.Position != nil && s.Position.Line == line && s.Position.Column == col {
+					found = p
+					return
+				}
+				walk(s.SelectionSet, p)
+			case *ast.InlineFragment:
+				walk(s.SelectionSet, prefix)
+			}
+			if found != "" {
+				return
+			}
+		}
+	}
+	for _, op := range doc.Operations {
+		if walk(op.SelectionSet, "$"); found != "" {
+			return found
+		}
+	}
+	for _, f := range doc.Fragments {
+		if walk(f.SelectionSet, "$"); found != "" {
+			return found
+		}
+	}
+	return "$"
 }
 
 // isSyntaxError reports errors raised by the query parser (lexer/grammar).

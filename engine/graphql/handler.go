@@ -224,7 +224,7 @@ func (h *Handler) prepare(s *schema.Schema, version int64, req *Request, sess *S
 	if perr != nil {
 		p.err = fromGQLError(perr)
 	} else if errs := validator.ValidateWithRules(s.GraphQL, doc, validationRules); len(errs) > 0 {
-		p.err = fromGQLError(errs)
+		p.err = fromGQLErrorIn(doc, errs)
 	} else {
 		p.op, p.err = pickOperation(doc, req.OperationName)
 	}
