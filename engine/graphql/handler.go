@@ -165,6 +165,9 @@ func (h *Handler) execute(ctx context.Context, req *Request, sess *Session) []by
 	if p.err != nil {
 		return mustJSON(errorBody(p.err))
 	}
+	if extra := unexpectedVariables(p.op, req.Variables); extra != "" {
+		return mustJSON(errorBody(&Error{Message: "unexpected variables in variableValues: " + extra, Code: "validation-failed", Path: "$"}))
+	}
 	vars, err := validator.VariableValues(s.GraphQL, p.op, req.Variables)
 	if err != nil {
 		return mustJSON(errorBody(fromGQLError(err)))
@@ -250,6 +253,19 @@ func pickOperation(doc *ast.QueryDocument, name string) (*ast.OperationDefinitio
 		return op, nil
 	}
 	return nil, &Error{Message: "no such operation found in the document: " + strconv.Quote(name), Code: "validation-failed", Path: "$"}
+}
+
+// unexpectedVariables lists (comma-separated, sorted) the variables sent
+// that the operation does not declare; Hasura rejects those.
+func unexpectedVariables(op *ast.OperationDefinition, vars map[string]any) string {
+	var extra []string
+	for name := range vars {
+		if op.VariableDefinitions.ForName(name) == nil {
+			extra = append(extra, name)
+		}
+	}
+	sort.Strings(extra)
+	return strings.Join(extra, ", ")
 }
 
 // structuralKey identifies the variable values a plan was compiled for:

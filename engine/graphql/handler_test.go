@@ -211,6 +211,7 @@ func TestErrors(t *testing.T) {
 		{"unknown field", `{"query": "{ nope { id } }"}`, 200, `{"errors":[{"message":"field 'nope' not found in type: 'query_root'","extensions":{"code":"validation-failed","path":"$.selectionSet.nope"}}]}`},
 		{"unknown nested field", `{"query": "{ artist { albums { nope } } }"}`, 200, `{"errors":[{"message":"field 'nope' not found in type: 'album'","extensions":{"code":"validation-failed","path":"$.selectionSet.artist.selectionSet.albums.selectionSet.nope"}}]}`},
 		{"null in boolean expression", `{"query": "{ artist(where: {name: {_eq: null}}) { id } }"}`, 200, `unexpected null value for type \"String\"`},
+		{"unexpected variable", `{"query": "{ artist { id } }", "variables": {"x": 1}}`, 200, `unexpected variables in variableValues: x`},
 		{"missing variable", `{"query": "query($id: Int!) { artist_by_pk(id: $id) { id } }"}`, 200, `expecting a value for non-nullable variable: \"id\"`},
 		{"bad value for type", `{"query": "query($d: date) { album(where: {released: {_eq: $d}}) { id } }", "variables": {"d": "not a date"}}`, 200, `"code":"data-exception"`},
 		{"distinct on rule", `{"query": "{ track(distinct_on: album_id, order_by: {name: asc}) { id } }"}`, 200, `\"distinct_on\" columns must match initial \"order_by\" columns`},
