@@ -143,9 +143,16 @@ func loadCatalog(ctx context.Context, q state.Querier) (*catalog.Catalog, error)
 	return catalog.Load(ctx, q)
 }
 
-// isAdmin reports whether r carries a valid admin secret (or no secret is
-// configured, Hasura's development mode).
-func (e *Engine) isAdmin(r *http.Request) bool { return e.auth.IsAdminRequest(r.Header) }
+// isAdmin reports whether r acts as the admin role: a valid admin secret,
+// no secret configured (Hasura's development mode), or a JWT or webhook
+// session whose role is admin.
+func (e *Engine) isAdmin(r *http.Request) bool {
+	if e.auth.IsAdminRequest(r.Header) {
+		return true
+	}
+	s, err := e.auth.Authenticate(r.Context(), r.Header, nil)
+	return err == nil && s.Admin
+}
 
 // authenticate resolves a GraphQL request's session.
 func (e *Engine) authenticate(r *http.Request, body []byte) (*auth.Session, *auth.Error) {
