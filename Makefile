@@ -40,6 +40,11 @@ test: envtest ## Run every unit and integration test (real PostgreSQL, envtest) 
 	export KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" && \
 	go test -race -count=1 $(TEST_FLAGS) ./...
 
+.PHONY: test-permissions-fuzz
+test-permissions-fuzz: ## Run the permission fuzz at full size (STRATA_PERM_FUZZ_QUERIES, default 10000).
+	@export DATABASE_URL="$$(hack/ensure-postgres.sh)" STRATA_PERM_FUZZ_QUERIES=$${STRATA_PERM_FUZZ_QUERIES:-10000} && \
+	go test -count=1 -run TestPermissionFuzz -v ./engine/graphql/ | grep -E 'generated queries|LEAK|^(ok|FAIL|---)'
+
 .PHONY: test-e2e
 test-e2e: build ## Run the end-to-end suites in test/e2e against the built binary.
 	@if [ -d test/e2e ]; then \
@@ -59,6 +64,7 @@ lint: ## Check formatting (gofmt) and run go vet.
 .PHONY: manifests
 manifests: controller-gen ## Generate CRDs and RBAC from the API types and markers.
 	$(CONTROLLER_GEN) rbac:roleName=operator crd paths="./api/..." paths="./controllers/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	@rm -f charts/strata/crds/*.yaml && cp config/crd/bases/*.yaml charts/strata/crds/ && cp config/rbac/role.yaml charts/strata/files/operator-role.yaml
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods for the API types.
