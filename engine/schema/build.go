@@ -28,6 +28,9 @@ func Build(md *metadata.Metadata, cat *catalog.Catalog) (s *Schema, err error) {
 		TablesByName:     map[metadata.QualifiedTable]*Table{},
 		QueryRoot:        map[string]*RootField{},
 		SubscriptionRoot: map[string]*RootField{},
+		Role:             "admin",
+		perms:            newRolePerms(),
+		roles:            &roleCache{},
 	}
 	r := &resolver{
 		cat:       cat,
@@ -43,6 +46,7 @@ func Build(md *metadata.Metadata, cat *catalog.Catalog) (s *Schema, err error) {
 			r.resolveRelationships()
 			r.resolveComputedFields()
 		}
+		r.resolvePermissions(md)
 	}
 	g := &gen{m: out}
 	g.generate()

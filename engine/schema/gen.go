@@ -85,14 +85,20 @@ func (g *gen) generate() {
 	g.add(query)
 	for _, t := range g.m.Tables {
 		for _, f := range g.selectRootFields(t) {
-			query.Fields = append(query.Fields, f.def)
-			sub.Fields = append(sub.Fields, f.def)
-			g.m.QueryRoot[f.def.Name] = f.root
-			g.m.SubscriptionRoot[f.def.Name] = f.root
+			if f.query {
+				query.Fields = append(query.Fields, f.def)
+				g.m.QueryRoot[f.def.Name] = f.root
+			}
+			if f.subscription {
+				sub.Fields = append(sub.Fields, f.def)
+				g.m.SubscriptionRoot[f.def.Name] = f.root
+			}
 		}
-		stream := g.streamRootField(t)
-		sub.Fields = append(sub.Fields, stream)
-		g.m.SubscriptionRoot[stream.Name] = &RootField{Kind: RootSelectStream, Table: t}
+		if t.subscriptionRoots.allows(RootSelectStream) {
+			stream := g.streamRootField(t)
+			sub.Fields = append(sub.Fields, stream)
+			g.m.SubscriptionRoot[stream.Name] = &RootField{Kind: RootSelectStream, Table: t}
+		}
 	}
 	if len(query.Fields) == 0 {
 		query.Fields = append(query.Fields, &ast.FieldDefinition{Name: "no_queries_available", Type: ast.NonNullNamedType("String", nil)})

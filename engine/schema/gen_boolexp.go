@@ -25,7 +25,7 @@ func (g *gen) boolExpType(t *Table) string {
 	}
 	for _, r := range t.Relationships {
 		def.Fields = append(def.Fields, field(r.Name, named(g.boolExpType(r.Target)), ""))
-		if r.Kind == ArrayRel {
+		if r.Kind == ArrayRel && aggregatable(r.Target) {
 			def.Fields = append(def.Fields, field(r.Name+"_aggregate", named(g.aggregateBoolExpType(r.Target)), ""))
 		}
 	}

@@ -43,7 +43,7 @@ func (g *gen) orderByType(t *Table) string {
 	for _, r := range t.Relationships {
 		if r.Kind == ObjectRel {
 			def.Fields = append(def.Fields, field(r.Name, named(g.orderByType(r.Target)), ""))
-		} else {
+		} else if aggregatable(r.Target) {
 			def.Fields = append(def.Fields, field(r.Name+"_aggregate", named(g.aggregateOrderByType(r.Target)), ""))
 		}
 	}

@@ -6,41 +6,59 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// rootField pairs a root field definition with what it selects.
+// rootField pairs a root field definition with what it selects and the
+// roots it belongs to.
 type rootField struct {
-	def  *ast.FieldDefinition
-	root *RootField
+	def                 *ast.FieldDefinition
+	root                *RootField
+	query, subscription bool
 }
 
 // selectRootFields returns a table's select, select_aggregate and (with a
-// primary key) select_by_pk root fields.
+// primary key) select_by_pk root fields, those of a role schema's table as
+// its permission allows (aggregations, query_root_fields and
+// subscription_root_fields). Fields in neither root are not generated, so
+// that their types are not either.
 func (g *gen) selectRootFields(t *Table) []rootField {
 	name := displayName(t.Name)
-	out := []rootField{
-		{&ast.FieldDefinition{
+	var out []rootField
+	add := func(kind RootKind, def func() *ast.FieldDefinition) {
+		q, s := t.queryRoots.allows(kind), t.subscriptionRoots.allows(kind)
+		if q || s {
+			out = append(out, rootField{def(), &RootField{Kind: kind, Table: t}, q, s})
+		}
+	}
+	add(RootSelect, func() *ast.FieldDefinition {
+		return &ast.FieldDefinition{
 			Name:        t.selectName,
 			Description: orDefault(t.selectDesc, fmt.Sprintf("fetch data from the table: %q", name)),
 			Arguments:   g.selectArgs(t),
 			Type:        nonNullListOf(g.objectType(t)),
-		}, &RootField{Kind: RootSelect, Table: t}},
-		{&ast.FieldDefinition{
-			Name:        t.aggregateName,
-			Description: orDefault(t.aggregateDesc, fmt.Sprintf("fetch aggregated fields from the table: %q", name)),
-			Arguments:   g.selectArgs(t),
-			Type:        nonNull(g.aggregateType(t)),
-		}, &RootField{Kind: RootSelectAggregate, Table: t}},
+		}
+	})
+	if aggregatable(t) {
+		add(RootSelectAggregate, func() *ast.FieldDefinition {
+			return &ast.FieldDefinition{
+				Name:        t.aggregateName,
+				Description: orDefault(t.aggregateDesc, fmt.Sprintf("fetch aggregated fields from the table: %q", name)),
+				Arguments:   g.selectArgs(t),
+				Type:        nonNull(g.aggregateType(t)),
+			}
+		})
 	}
 	if len(t.PrimaryKey) > 0 {
-		var args ast.ArgumentDefinitionList
-		for _, c := range t.PrimaryKey {
-			args = append(args, arg(c.Field, nonNull(g.columnScalar(c)), ""))
-		}
-		out = append(out, rootField{&ast.FieldDefinition{
-			Name:        t.byPkName,
-			Description: orDefault(t.byPkDesc, fmt.Sprintf("fetch data from the table: %q using primary key columns", name)),
-			Arguments:   args,
-			Type:        named(g.objectType(t)),
-		}, &RootField{Kind: RootSelectByPk, Table: t}})
+		add(RootSelectByPk, func() *ast.FieldDefinition {
+			var args ast.ArgumentDefinitionList
+			for _, c := range t.PrimaryKey {
+				args = append(args, arg(c.Field, nonNull(g.columnScalar(c)), ""))
+			}
+			return &ast.FieldDefinition{
+				Name:        t.byPkName,
+				Description: orDefault(t.byPkDesc, fmt.Sprintf("fetch data from the table: %q using primary key columns", name)),
+				Arguments:   args,
+				Type:        named(g.objectType(t)),
+			}
+		})
 	}
 	return out
 }
@@ -120,9 +138,12 @@ func (g *gen) objectType(t *Table) string {
 		}
 		def.Fields = append(def.Fields,
 			&ast.FieldDefinition{Name: r.Name, Description: orDefault(r.comment, "An array relationship"),
-				Arguments: g.selectArgs(r.Target), Type: nonNullListOf(g.objectType(r.Target))},
-			&ast.FieldDefinition{Name: r.Name + "_aggregate", Description: orDefault(r.comment, "An aggregate relationship"),
-				Arguments: g.selectArgs(r.Target), Type: nonNull(g.aggregateType(r.Target))})
+				Arguments: g.selectArgs(r.Target), Type: nonNullListOf(g.objectType(r.Target))})
+		if aggregatable(r.Target) {
+			def.Fields = append(def.Fields,
+				&ast.FieldDefinition{Name: r.Name + "_aggregate", Description: orDefault(r.comment, "An aggregate relationship"),
+					Arguments: g.selectArgs(r.Target), Type: nonNull(g.aggregateType(r.Target))})
+		}
 	}
 	for _, cf := range t.ComputedFields {
 		def.Fields = append(def.Fields, g.computedField(t, cf))

@@ -1,7 +1,3 @@
-// Package schema resolves metadata against the database catalogue into a
-// typed model of what is served (tables, columns, relationships, root
-// fields, with their GraphQL names) and generates the Hasura-shaped GraphQL
-// schema for it. It is pure: metadata + catalogue in, schema out.
 package schema
 
 import (
@@ -26,11 +22,23 @@ type Schema struct {
 	// SubscriptionRoot maps each subscription_root field name to what it
 	// selects: the query_root select fields plus <table>_stream.
 	SubscriptionRoot map[string]*RootField
+	// MutationRoot maps each mutation_root field name to the table it
+	// writes (kinds RootInsert ... RootDeleteByPk, see gen_mutation.go).
+	MutationRoot map[string]*RootField
 	// Inconsistencies are metadata objects left out because they do not
 	// match the database.
 	Inconsistencies []metadata.Inconsistency
 	// Role is the role this schema serves ("admin" for the full schema).
 	Role string
+	// Admin is the admin schema a role schema derives from (nil on the
+	// admin schema itself). Permission expressions are written against
+	// its tables.
+	Admin *Schema
+
+	// perms are the consistent permissions of every role (admin schema).
+	perms *rolePerms
+	// roles caches the role schemas derived from this admin schema.
+	roles *roleCache
 }
 
 // Table is a tracked table resolved against the catalogue.
@@ -59,6 +67,16 @@ type Table struct {
 	// Select is the role's select permission on a role schema's table
 	// (nil for admin): the compiler adds its filter and limit.
 	Select *SelectPermission
+	// Insert, Update and Delete are the role's mutation permissions on a
+	// role schema's table (nil for admin, and where the role has none; see
+	// mutation_permission.go).
+	Insert *InsertPermission
+	Update *UpdatePermission
+	Delete *DeletePermission
+
+	// queryRoots and subscriptionRoots are the root fields a role schema's
+	// table has (query_root_fields / subscription_root_fields); nil: all.
+	queryRoots, subscriptionRoots rootSet
 
 	// root field names (custom_root_fields or defaults) and descriptions.
 	selectName, byPkName, aggregateName, streamName string

@@ -1,0 +1,280 @@
+package schema
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/stratagql/strata/engine/metadata"
+)
+
+// roleCache holds the role schemas derived from one admin schema.
+type roleCache struct {
+	// m maps a role name to its *roleEntry.
+	m sync.Map
+	// empty is the schema of roles without any permission, shared.
+	emptyOnce sync.Once
+	empty     *Schema
+}
+
+// roleEntry builds one role's schema once.
+type roleEntry struct {
+	once sync.Once
+	s    *Schema
+	err  error
+}
+
+// ForRole returns the schema role sees: the admin schema itself for
+// "admin", otherwise a schema derived from it with only the tables,
+// columns, computed fields, relationships, aggregates and root fields the
+// role's select permissions (or, for an inherited role, its parents')
+// allow, and a GraphQL schema generated from that model, so that
+// validation and introspection know nothing else. Each table's Select
+// carries the permission the compiler enforces.
+//
+// Role schemas are built on first use and cached in s; ForRole is safe for
+// concurrent use. A role without permissions gets a schema whose
+// query_root only has the placeholder field no_queries_available (shared
+// by all such roles). Called on a role schema, ForRole answers for its
+// admin schema.
+func (s *Schema) ForRole(role string) (*Schema, error) {
+	if s == nil {
+		return nil, errors.New("schema: ForRole on a nil schema")
+	}
+	if s.Admin != nil {
+		return s.Admin.ForRole(role)
+	}
+	if role == "admin" {
+		return s, nil
+	}
+	if s.roles == nil || s.perms == nil {
+		return nil, errors.New("schema: ForRole needs a schema made by Build")
+	}
+	if !s.perms.known[role] {
+		return s.emptyRole(role)
+	}
+	v, _ := s.roles.m.LoadOrStore(role, &roleEntry{})
+	e := v.(*roleEntry)
+	e.once.Do(func() { e.s, e.err = s.buildRole(role) })
+	return e.s, e.err
+}
+
+// emptyRole is the schema of a role without any permission: a copy of the
+// shared empty schema naming the role.
+func (s *Schema) emptyRole(role string) (*Schema, error) {
+	c := s.roles
+	var err error
+	c.emptyOnce.Do(func() { c.empty, err = s.deriveRole("", nil) })
+	if c.empty == nil {
+		if err == nil {
+			err = errors.New("schema: the empty role schema failed to build")
+		}
+		return nil, err
+	}
+	out := *c.empty
+	out.Role = role
+	return &out, nil
+}
+
+// buildRole derives role's schema from its select permissions.
+func (s *Schema) buildRole(role string) (*Schema, error) {
+	return s.deriveRole(role, s.perms.selectsOf(role))
+}
+
+// deriveRole builds the schema of a role with the given select
+// permissions from the admin model: copies of the tables it can select
+// (the admin tables are never changed), restricted to what it may see and
+// linked to each other, then the GraphQL schema generated from them.
+func (s *Schema) deriveRole(role string, perms map[metadata.QualifiedTable]*selectPerm) (out *Schema, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, fmt.Errorf("schema: building the schema of role %q failed: %v", role, p)
+		}
+	}()
+	out = &Schema{
+		TablesByName:     map[metadata.QualifiedTable]*Table{},
+		QueryRoot:        map[string]*RootField{},
+		SubscriptionRoot: map[string]*RootField{},
+		Inconsistencies:  s.Inconsistencies,
+		Role:             role,
+		Admin:            s,
+	}
+	visible := map[*Table]*selectPerm{}
+	for _, t := range s.Tables {
+		if sp := perms[t.Name]; sp != nil {
+			visible[t] = sp
+		}
+	}
+	// A table the role could select but see no field of has no GraphQL
+	// object type; leaving it out can leave others without fields.
+	for changed := true; changed; {
+		changed = false
+		for _, t := range s.Tables {
+			if sp := visible[t]; sp != nil && !hasVisibleField(t, sp, visible) {
+				delete(visible, t)
+				changed = true
+			}
+		}
+	}
+	copies := map[*Table]*Table{}
+	for _, t := range s.Tables {
+		sp := visible[t]
+		if sp == nil {
+			continue
+		}
+		c := new(Table)
+		*c = *t
+		c.Select = &SelectPermission{
+			Filter:            sp.filter,
+			Limit:             sp.limit,
+			AllowAggregations: sp.aggregations,
+			ColumnFilters:     sp.columnFilters,
+		}
+		c.queryRoots, c.subscriptionRoots = sp.queryRoots, sp.subscriptionRoots
+		c.Columns, c.Relationships, c.ComputedFields, c.PrimaryKey = nil, nil, nil, nil
+		c.FieldsByName = make(map[string]Field, len(t.FieldsByName))
+		for _, col := range t.Columns {
+			if !sp.columns[col.Name] {
+				continue
+			}
+			if sp.columnFilters[col.Name] != nil && !col.Nullable {
+				// Null on the rows where no parent allowing it sees the row.
+				cc := *col
+				cc.Nullable = true
+				col = &cc
+			}
+			c.Columns = append(c.Columns, col)
+			c.FieldsByName[col.Field] = Field{Column: col}
+		}
+		// _by_pk needs every primary key column.
+		for _, pk := range t.PrimaryKey {
+			rc := c.column(pk.Name)
+			if rc == nil {
+				c.PrimaryKey = nil
+				break
+			}
+			c.PrimaryKey = append(c.PrimaryKey, rc)
+		}
+		copies[t] = c
+		out.Tables = append(out.Tables, c)
+		out.TablesByName[c.Name] = c
+	}
+	for _, t := range s.Tables {
+		c := copies[t]
+		if c == nil {
+			continue
+		}
+		sp := visible[t]
+		for _, rel := range t.Relationships {
+			target := copies[rel.Target]
+			if target == nil {
+				continue
+			}
+			nr := new(Relationship)
+			*nr = *rel
+			nr.Target = target
+			if nr.Kind == ObjectRel && !isTrivialFilter(target.Select.Filter) {
+				// The related row may be filtered out.
+				nr.Nullable = true
+			}
+			c.Relationships = append(c.Relationships, nr)
+			c.FieldsByName[nr.Name] = Field{Relationship: nr}
+			if nr.Kind == ArrayRel && target.Select.AllowAggregations {
+				c.FieldsByName[nr.Name+"_aggregate"] = Field{Relationship: nr, Aggregate: true}
+			}
+		}
+		for _, cf := range t.ComputedFields {
+			if !sp.computed[cf.Name] {
+				continue
+			}
+			if cf.Returns != nil {
+				target := copies[cf.Returns]
+				if target == nil {
+					continue
+				}
+				ncf := new(ComputedField)
+				*ncf = *cf
+				ncf.Returns = target
+				cf = ncf
+			}
+			c.ComputedFields = append(c.ComputedFields, cf)
+			c.FieldsByName[cf.Name] = Field{ComputedField: cf}
+		}
+	}
+	g := &gen{m: out}
+	g.generate()
+	return out, nil
+}
+
+// hasVisibleField reports whether a role with select permission sp on t
+// sees at least one field of it, given the tables it can select.
+func hasVisibleField(t *Table, sp *selectPerm, visible map[*Table]*selectPerm) bool {
+	if len(sp.columns) > 0 {
+		return true
+	}
+	for _, cf := range t.ComputedFields {
+		if sp.computed[cf.Name] && (cf.Returns == nil || visible[cf.Returns] != nil) {
+			return true
+		}
+	}
+	for _, r := range t.Relationships {
+		if visible[r.Target] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Roles returns the roles with a consistent permission or inherited role
+// definition, sorted (admin is not listed).
+func (s *Schema) Roles() []string {
+	if s.Admin != nil {
+		return s.Admin.Roles()
+	}
+	if s.perms == nil {
+		return nil
+	}
+	out := make([]string, 0, len(s.perms.known))
+	for r := range s.perms.known {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// InsertPermission returns role's consistent insert permission on table q
+// (its check normalised as NormalizeBoolExp does), or nil.
+func (s *Schema) InsertPermission(role string, q metadata.QualifiedTable) *metadata.InsertPermDef {
+	if s.Admin != nil {
+		return s.Admin.InsertPermission(role, q)
+	}
+	if s.perms == nil {
+		return nil
+	}
+	return s.perms.inserts[role][q]
+}
+
+// UpdatePermission returns role's consistent update permission on table q
+// (filter and check normalised), or nil.
+func (s *Schema) UpdatePermission(role string, q metadata.QualifiedTable) *metadata.UpdatePermDef {
+	if s.Admin != nil {
+		return s.Admin.UpdatePermission(role, q)
+	}
+	if s.perms == nil {
+		return nil
+	}
+	return s.perms.updates[role][q]
+}
+
+// DeletePermission returns role's consistent delete permission on table q
+// (filter normalised), or nil.
+func (s *Schema) DeletePermission(role string, q metadata.QualifiedTable) *metadata.DeletePermDef {
+	if s.Admin != nil {
+		return s.Admin.DeletePermission(role, q)
+	}
+	if s.perms == nil {
+		return nil
+	}
+	return s.perms.deletes[role][q]
+}
