@@ -108,6 +108,7 @@ func (g *gen) generate() {
 		g.add(sub)
 		g.s.Subscription = sub
 	}
+	g.generateMutations()
 	g.finish()
 	query.Fields = append(query.Fields, validator.QueryIntrospectionFields()...)
 	g.m.GraphQL = g.s
