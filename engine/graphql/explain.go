@@ -47,7 +47,12 @@ func (h *Handler) Explain() http.Handler {
 		if role := req.User["x-hasura-role"]; role != "" && role != "admin" {
 			sess = &Session{Role: role, Vars: lowerKeys(req.User)}
 		}
-		s, version := h.Schema()
+		full, version := h.Schema()
+		s, opts, rerr := h.roleSchema(full, sess)
+		if rerr != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"path": rerr.Path, "error": rerr.Message, "code": rerr.Code})
+			return
+		}
 		p := h.prepare(s, version, &req.Query, sess)
 		if p.err != nil {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"path": p.err.Path, "error": p.err.Message, "code": p.err.Code})
@@ -59,7 +64,7 @@ func (h *Handler) Explain() http.Handler {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"path": e.Path, "error": e.Message, "code": e.Code})
 			return
 		}
-		plan, err := compile.Compile(s, p.op, vars, h.Opts)
+		plan, err := compile.Compile(s, p.op, vars, opts)
 		if err != nil {
 			e := asError(err)
 			writeJSON(w, http.StatusBadRequest, map[string]string{"path": e.Path, "error": e.Message, "code": e.Code})

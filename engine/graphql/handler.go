@@ -157,9 +157,13 @@ func invalidJSON(err error) *Error {
 
 // execute answers one request and returns the response body.
 func (h *Handler) execute(ctx context.Context, req *Request, sess *Session) []byte {
-	s, version := h.Schema()
-	if s == nil || s.GraphQL == nil {
+	full, version := h.Schema()
+	if full == nil || full.GraphQL == nil {
 		return mustJSON(errorBody(&Error{Message: "the GraphQL schema is not ready", Code: "unexpected", Path: "$"}))
+	}
+	s, opts, rerr := h.roleSchema(full, sess)
+	if rerr != nil {
+		return mustJSON(errorBody(rerr))
 	}
 	p := h.prepare(s, version, req, sess)
 	if p.err != nil {
@@ -175,7 +179,7 @@ func (h *Handler) execute(ctx context.Context, req *Request, sess *Session) []by
 	key := structuralKey(p, vars)
 	plan, ok := p.plans.get(key)
 	if !ok {
-		plan, err = compile.Compile(s, p.op, vars, h.Opts)
+		plan, err = compile.Compile(s, p.op, vars, opts)
 		if err != nil {
 			return mustJSON(errorBody(asError(err)))
 		}
@@ -208,6 +212,21 @@ func (h *Handler) execute(ctx context.Context, req *Request, sess *Session) []by
 	}
 	out.WriteString(`}}`)
 	return out.Bytes()
+}
+
+// roleSchema returns the schema the session's role sees and the compile
+// options for it (admin sees the full schema).
+func (h *Handler) roleSchema(full *schema.Schema, sess *Session) (*schema.Schema, compile.Options, *Error) {
+	opts := h.Opts
+	if sess.Admin || sess.Role == "admin" {
+		return full, opts, nil
+	}
+	s, err := full.ForRole(sess.Role)
+	if err != nil {
+		return nil, opts, &Error{Message: err.Error(), Code: "unexpected", Path: "$"}
+	}
+	opts.Full = full
+	return s, opts, nil
 }
 
 // prepare parses and validates a query once per schema version.
