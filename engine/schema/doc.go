@@ -53,7 +53,7 @@
 //     columns), distinct_on, order_by, where and cursor comparisons — so
 //     that a hidden cell can neither be seen nor tested.
 //
-// Insert, update and delete permissions are validated at Build and
-// returned, normalised, by Schema.InsertPermission, UpdatePermission and
-// DeletePermission.
+// Insert, update and delete permissions are validated at Build too; the
+// consistent ones are kept, normalised, on the admin schema for the role
+// schemas' mutation fields.
 package schema

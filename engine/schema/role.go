@@ -243,38 +243,27 @@ func (s *Schema) Roles() []string {
 	return out
 }
 
-// InsertPermission returns role's consistent insert permission on table q
-// (its check normalised as NormalizeBoolExp does), or nil.
-func (s *Schema) InsertPermission(role string, q metadata.QualifiedTable) *metadata.InsertPermDef {
+// insertPerm, updatePerm and deletePerm return role's consistent
+// (validated at Build) mutation permission on table q, with its filter and
+// check in NormalizeBoolExp's canonical form, or nil. Inherited roles do
+// not inherit mutation permissions yet.
+func (s *Schema) insertPerm(role string, q metadata.QualifiedTable) *metadata.InsertPermDef {
 	if s.Admin != nil {
-		return s.Admin.InsertPermission(role, q)
-	}
-	if s.perms == nil {
-		return nil
+		return s.Admin.insertPerm(role, q)
 	}
 	return s.perms.inserts[role][q]
 }
 
-// UpdatePermission returns role's consistent update permission on table q
-// (filter and check normalised), or nil.
-func (s *Schema) UpdatePermission(role string, q metadata.QualifiedTable) *metadata.UpdatePermDef {
+func (s *Schema) updatePerm(role string, q metadata.QualifiedTable) *metadata.UpdatePermDef {
 	if s.Admin != nil {
-		return s.Admin.UpdatePermission(role, q)
-	}
-	if s.perms == nil {
-		return nil
+		return s.Admin.updatePerm(role, q)
 	}
 	return s.perms.updates[role][q]
 }
 
-// DeletePermission returns role's consistent delete permission on table q
-// (filter normalised), or nil.
-func (s *Schema) DeletePermission(role string, q metadata.QualifiedTable) *metadata.DeletePermDef {
+func (s *Schema) deletePerm(role string, q metadata.QualifiedTable) *metadata.DeletePermDef {
 	if s.Admin != nil {
-		return s.Admin.DeletePermission(role, q)
-	}
-	if s.perms == nil {
-		return nil
+		return s.Admin.deletePerm(role, q)
 	}
 	return s.perms.deletes[role][q]
 }
