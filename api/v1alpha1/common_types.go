@@ -33,6 +33,40 @@ const (
 	ReasonSecretNotFound = "SecretNotFound"
 	// ReasonApplyFailed means an owned object could not be applied.
 	ReasonApplyFailed = "ApplyFailed"
+
+	// ReasonPublished means a metadata object is part of the metadata the
+	// operator published for its engine (Ready=True).
+	ReasonPublished = "Published"
+	// ReasonConflict means another object of the same engine, created
+	// earlier, already defines the same thing (the same table, or the same
+	// table, role and action); the earlier one keeps serving.
+	ReasonConflict = "Conflict"
+	// ReasonEngineNotFound means the GraphQLEngine an object belongs to
+	// does not exist.
+	ReasonEngineNotFound = "EngineNotFound"
+	// ReasonTableNotFound means the Table a Permission names does not exist.
+	ReasonTableNotFound = "TableNotFound"
+	// ReasonTableNotReady means the Table a Permission names is itself not
+	// part of the published metadata (see the Table's Ready condition).
+	ReasonTableNotReady = "TableNotReady"
+	// ReasonInconsistent means the engine reported the object as
+	// inconsistent with the database (e.g. a missing column) and left it
+	// out of the schema it serves.
+	ReasonInconsistent = "Inconsistent"
+	// ReasonConsistent means the engine serves the published metadata
+	// with no inconsistent object (MetadataConsistent=True).
+	ReasonConsistent = "Consistent"
+	// ReasonWaitingForEngine means the engine pods have not yet reported
+	// serving the published metadata (MetadataConsistent=Unknown).
+	ReasonWaitingForEngine = "WaitingForEngine"
+	// ReasonObjectsRejected means the operator left some metadata objects
+	// out of the published metadata (conflicts, missing tables).
+	ReasonObjectsRejected = "ObjectsRejected"
+	// ReasonPublishFailed means the metadata could not be published.
+	ReasonPublishFailed = "PublishFailed"
+	// ReasonMetadataPublished is the reason of the Event emitted when new
+	// metadata is published.
+	ReasonMetadataPublished = "MetadataPublished"
 )
 
 // EngineReference names the GraphQLEngine, in the same namespace, that an
@@ -85,4 +119,25 @@ type ObjectStatus struct {
 	// +kubebuilder:validation:MaxItems=16
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// MetadataInconsistency is a metadata object an engine left out of the
+// schema it serves because it does not match the database, as the engine's
+// get_inconsistent_metadata reports it.
+type MetadataInconsistency struct {
+	// Type is the kind of object: table, object_relation, array_relation,
+	// computed_field, select_permission, insert_permission, ...
+	// +kubebuilder:validation:MaxLength=64
+	Type string `json:"type"`
+	// Table is the table the object is, or is attached to, when known.
+	// +optional
+	Table *QualifiedName `json:"table,omitempty"`
+	// Name is the object's name within its table: the relationship or
+	// computed field name, or the role of a permission. Empty for a table.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	Name string `json:"name,omitempty"`
+	// Reason says what is wrong, as the engine words it.
+	// +kubebuilder:validation:MaxLength=1024
+	Reason string `json:"reason"`
 }

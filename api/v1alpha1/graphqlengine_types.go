@@ -161,8 +161,10 @@ type EngineSettings struct {
 // under its own field manager: the workload controller owns
 // observedGeneration, replicas, readyReplicas, endpoint and the Ready and
 // Progressing conditions; the metadata controller owns metadataVersion,
-// inconsistentObjects and MetadataConsistent; the engine itself reports
-// servedMetadataVersion.
+// inconsistentObjects and MetadataConsistent; the engine pods themselves
+// report servedMetadataVersion, engineInconsistencies and
+// engineInconsistencyCount (field manager strata-engine), which the metadata
+// controller turns into the Ready condition of each Table and Permission.
 type GraphQLEngineStatus struct {
 	// Conditions are Ready, Progressing and MetadataConsistent.
 	// +listType=map
@@ -187,8 +189,20 @@ type GraphQLEngineStatus struct {
 	// +kubebuilder:validation:MaxLength=128
 	// +optional
 	ServedMetadataVersion string `json:"servedMetadataVersion,omitempty"`
-	// InconsistentObjects briefly describes metadata objects the engine
-	// could not apply (at most 32 entries).
+	// EngineInconsistencies are the metadata objects the engine pods left
+	// out of the metadata at servedMetadataVersion (at most 256; see
+	// engineInconsistencyCount for the total).
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=256
+	// +optional
+	EngineInconsistencies []MetadataInconsistency `json:"engineInconsistencies,omitempty"`
+	// EngineInconsistencyCount is the number of inconsistent objects the
+	// engine pods reported at servedMetadataVersion.
+	// +optional
+	EngineInconsistencyCount int32 `json:"engineInconsistencyCount,omitempty"`
+	// InconsistentObjects briefly describes metadata objects that are not
+	// served: rejected by the operator (conflicts, missing tables) or
+	// reported inconsistent by the engine (at most 32 entries).
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=32
 	// +kubebuilder:validation:items:MaxLength=512
