@@ -61,6 +61,9 @@ func ValidateBoolExp(t *Table, exp json.RawMessage, tables map[metadata.Qualifie
 // Keys stay in metadata terms: SQL column names, relationship and computed
 // field names, not GraphQL custom names.
 func NormalizeBoolExp(t *Table, exp json.RawMessage, tables map[metadata.QualifiedTable]*Table) (json.RawMessage, error) {
+	if t == nil {
+		return nil, &BoolExpError{Path: "$", Message: "no table given"}
+	}
 	v, err := decodeJSON(exp)
 	if err != nil {
 		return nil, &BoolExpError{Path: "$", Message: "invalid JSON: " + err.Error()}
@@ -572,8 +575,40 @@ func (b *boolExpChecker) aggregateArguments(target *Table, fn string, v any, pat
 	return list, nil
 }
 
-// isTrivialFilter reports whether a normalised filter admits every row.
+// isTrivialFilter reports whether a normalised filter admits every row:
+// {}, or an _and of such filters, or an _or with one.
 func isTrivialFilter(f json.RawMessage) bool {
-	f = bytes.TrimSpace(f)
-	return len(f) == 0 || string(f) == "{}" || string(f) == "null"
+	v, err := decodeJSON(f)
+	return err == nil && trivial(v)
+}
+
+func trivial(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case map[string]any:
+		for k, sub := range x {
+			items, _ := sub.([]any)
+			switch {
+			case k == "_and":
+				for _, it := range items {
+					if !trivial(it) {
+						return false
+					}
+				}
+			case k == "_or":
+				some := false
+				for _, it := range items {
+					some = some || trivial(it)
+				}
+				if !some {
+					return false
+				}
+			default:
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }

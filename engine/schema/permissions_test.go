@@ -58,6 +58,7 @@ var permMetadata = `{
 	sel("dup", `{"columns": "*", "filter": {}}`),
 	sel("dup", `{"columns": ["id"], "filter": {}}`),
 	sel("ins", `{"columns": ["id"], "filter": {}}`),
+	sel("over", `{"columns": ["name"], "filter": {"active": {"_eq": true}}, "allow_aggregations": true}`),
 }, ",\n       ") + `]},
     {"table": "article",
      "object_relationships": [{"name": "author", "using": {"foreign_key_constraint_on": "author_id"}}],
@@ -83,7 +84,8 @@ var permMetadata = `{
     {"role_name": "okay", "role_set": ["good", "ins", "cyc1"]},
     {"role_name": "okay", "role_set": ["good"]},
     {"role_name": "admin", "role_set": ["good"]},
-    {"role_name": "blank", "role_set": []}
+    {"role_name": "blank", "role_set": []},
+    {"role_name": "over", "role_set": ["good", "ins"]}
   ]
 }`
 
@@ -204,6 +206,29 @@ func TestPermissionInconsistencies(t *testing.T) {
 	okay, _ := s.ForRole("okay")
 	if oa := okay.TablesByName[qt("public", "author")]; oa == nil || string(oa.Select.Filter) != `{"_or":[`+string(ga.Select.Filter)+`,{}]}` {
 		t.Errorf("okay: %+v", oa)
+	}
+}
+
+func TestInheritedRoleOverride(t *testing.T) {
+	s := buildFrom(t, permSQL, []byte(permMetadata))
+	over, err := s.ForRole("over")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An inherited role's own permission on a table replaces the inherited
+	// one there; elsewhere it inherits.
+	oa := over.TablesByName[qt("public", "author")]
+	if oa == nil || string(oa.Select.Filter) != `{"active":{"_eq":true}}` || len(oa.Columns) != 1 || oa.Columns[0].Name != "name" ||
+		!oa.Select.AllowAggregations || oa.Select.ColumnFilters != nil {
+		t.Errorf("over author: %+v", oa)
+	}
+	if ar := over.TablesByName[qt("public", "article")]; ar == nil || string(ar.Select.Filter) != `{"_or":[{"author":{"id":{"_eq":"x-hasura-user-id"}}}]}` {
+		t.Errorf("over article: %+v", ar)
+	}
+	// A role with mutation permissions only has an empty query root.
+	upd, err := s.ForRole("upd")
+	if err != nil || len(upd.Tables) != 0 || upd.GraphQL.Query.Fields.ForName("no_queries_available") == nil {
+		t.Errorf("upd: %v", err)
 	}
 }
 
