@@ -101,7 +101,10 @@ func (g *gen) generate() {
 		}
 	}
 	if len(query.Fields) == 0 {
-		query.Fields = append(query.Fields, &ast.FieldDefinition{Name: "no_queries_available", Type: ast.NonNullNamedType("String", nil)})
+		// Hasura's placeholder for a query_root without fields (no tables,
+		// or a role without permissions): a schema needs a query type.
+		query.Fields = append(query.Fields, &ast.FieldDefinition{Name: "no_queries_available", Type: ast.NonNullNamedType("String", nil),
+			Description: "There are no queries available to the current role. Either there are no sources or remote schemas configured, or the current role doesn't have the required permissions."})
 	}
 	g.s.Query = query
 	if len(sub.Fields) > 0 {
