@@ -65,7 +65,8 @@ func (s *Schema) ForRole(role string) (*Schema, error) {
 func (s *Schema) emptyRole(role string) (*Schema, error) {
 	c := s.roles
 	var err error
-	c.emptyOnce.Do(func() { c.empty, err = s.deriveRole("", nil) })
+	// Named after the first such role: an empty Role would mean admin.
+	c.emptyOnce.Do(func() { c.empty, err = s.deriveRole(role, nil) })
 	if c.empty == nil {
 		if err == nil {
 			err = errors.New("schema: the empty role schema failed to build")
