@@ -229,6 +229,13 @@ func (h *Handler) roleSchema(full *schema.Schema, sess *Session) (*schema.Schema
 	return s, opts, nil
 }
 
+// Do answers one request for an already authenticated session and returns
+// the response body (used by the legacy query API's data commands).
+func (h *Handler) Do(ctx context.Context, req *Request, sess *Session) []byte {
+	h.init()
+	return h.execute(ctx, req, sess)
+}
+
 // prepare parses and validates a query once per schema version.
 func (h *Handler) prepare(s *schema.Schema, version int64, req *Request, sess *Session) *prepared {
 	h.mu.Lock()

@@ -34,6 +34,10 @@ type Config struct {
 	// IsAdmin tells whether a request carries the admin role; nil treats
 	// every request as admin.
 	IsAdmin func(*http.Request) bool
+	// GraphQL runs a GraphQL query as admin and returns the response body;
+	// the data commands (select, count) are answered through it. Nil
+	// disables them.
+	GraphQL func(ctx context.Context, query string, vars map[string]any) []byte
 	// Logger receives internal errors; nil means slog.Default().
 	Logger *slog.Logger
 }

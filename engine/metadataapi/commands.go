@@ -66,7 +66,11 @@ func init() {
 	v2QueryCommands["run_sql"] = runCmd(runSQL)
 	v2QueryCommands["pg_run_sql"] = runCmd(runSQL)
 	v2QueryCommands["bulk"] = runCmd(bulk)
-	for _, name := range []string{"select", "insert", "update", "delete", "count"} {
+	for name, cmd := range map[string]command{"select": runCmd(selectData), "count": runCmd(countData)} {
+		v1QueryCommands[name] = cmd
+		v2QueryCommands[name] = cmd
+	}
+	for _, name := range []string{"insert", "update", "delete"} {
 		v1QueryCommands[name] = runCmd(notSupportedData)
 		v2QueryCommands[name] = runCmd(notSupportedData)
 	}
