@@ -355,8 +355,8 @@ type SelectPermDef struct {
 	Filter                 BoolExp  `json:"filter"`
 	Limit                  *int     `json:"limit,omitempty"`
 	AllowAggregations      bool     `json:"allow_aggregations,omitempty"`
-	QueryRootFields        []string `json:"query_root_fields,omitempty"`
-	SubscriptionRootFields []string `json:"subscription_root_fields,omitempty"`
+	QueryRootFields        []string `json:"query_root_fields,omitzero"`
+	SubscriptionRootFields []string `json:"subscription_root_fields,omitzero"`
 }
 
 // InsertPermission is one role's insert permission on a table.
