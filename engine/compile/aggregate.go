@@ -81,7 +81,11 @@ func (c *compiler) aggregateFields(t *schema.Table, alias string, f *ast.Field, 
 				if colm == nil {
 					return "", validationErr(append(apath, cf.Alias), "field '%s' not found in type: '%s_%s_fields'", cf.Name, t.TypeName, af.Name)
 				}
-				expr := fn + "(" + col(alias, colm.Name) + ")"
+				cellExpr, err := c.cell(t, alias, colm)
+				if err != nil {
+					return "", err
+				}
+				expr := fn + "(" + cellExpr + ")"
 				if c.opts.StringifyNumeric && (isNumeric(colm.Type) || fn != "max" && fn != "min") {
 					expr += "::text"
 				}
@@ -106,7 +110,11 @@ func (c *compiler) count(t *schema.Table, alias string, f *ast.Field, path []str
 				if colm == nil {
 					return "", validationErr(path, "unexpected value %q for enum: '%s_select_column'", it.Raw, t.TypeName)
 				}
-				cols = append(cols, col(alias, colm.Name))
+				cellExpr, err := c.cell(t, alias, colm)
+				if err != nil {
+					return "", err
+				}
+				cols = append(cols, cellExpr)
 			}
 		case "distinct":
 			distinct = v.Raw == "true"

@@ -36,7 +36,11 @@ func (c *compiler) orderBy(t *schema.Table, alias string, v *ast.Value, path []s
 			if err != nil {
 				return nil, nil, err
 			}
-			terms = append(terms, col(alias, field.Column.Name)+" "+dir)
+			expr, err := c.cell(t, alias, field.Column)
+			if err != nil {
+				return nil, nil, err
+			}
+			terms = append(terms, expr+" "+dir)
 			cols = append(cols, field.Column.Name)
 		case ok && field.Relationship != nil && field.Aggregate:
 			aggTerms, err := c.aggregateOrderBy(field.Relationship, alias, val, cpath)
@@ -107,7 +111,11 @@ func (c *compiler) aggregateOrderBy(r *schema.Relationship, alias string, v *ast
 			if err != nil {
 				return nil, err
 			}
-			terms = append(terms, "(SELECT "+sqlFn+"("+col(ta, colm.Name)+")"+from+" "+dir)
+			expr, err := c.cell(r.Target, ta, colm)
+			if err != nil {
+				return nil, err
+			}
+			terms = append(terms, "(SELECT "+sqlFn+"("+expr+")"+from+" "+dir)
 		}
 	}
 	return terms, nil

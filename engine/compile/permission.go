@@ -39,6 +39,22 @@ func (c *compiler) fullTable(t *schema.Table) *schema.Table {
 	return t
 }
 
+// cell is a column's value as the role may see it: with an inherited
+// role's cell-level permission, null on the rows outside the filter of the
+// parents that allow the column. Every use of a column the user controls
+// (selection, where, order_by, aggregates) goes through it.
+func (c *compiler) cell(t *schema.Table, alias string, colm *schema.Column) (string, error) {
+	expr := col(alias, colm.Name)
+	if t.Select == nil || t.Select.ColumnFilters[colm.Name] == nil {
+		return expr, nil
+	}
+	cond, err := c.permExp(c.fullTable(t), alias, alias, t.Select.ColumnFilters[colm.Name])
+	if err != nil {
+		return "", err
+	}
+	return "(CASE WHEN " + cond + " THEN " + expr + " END)", nil
+}
+
 // permLimit caps a user limit (a placeholder or "") with the permission's.
 func (c *compiler) permLimit(t *schema.Table, limit string) string {
 	if t.Select == nil || t.Select.Limit == nil {

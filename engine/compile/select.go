@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -69,6 +70,9 @@ func (c *compiler) selectArgs(t *schema.Table, f *ast.Field, join func(alias str
 				colm := t.FieldsByName[item.Raw].Column
 				if colm == nil {
 					return rowSource{}, validationErr(apath, "unexpected value %q for enum: '%s_select_column'", item.Raw, t.TypeName)
+				}
+				if t.Select != nil && t.Select.ColumnFilters[colm.Name] != nil {
+					return rowSource{}, &Error{Message: fmt.Sprintf("distinct_on is not allowed on column %q for this role", colm.Field), Code: "validation-failed", Path: "$." + strings.Join(apath, ".")}
 				}
 				distinct = append(distinct, colm.Name)
 			}
@@ -213,15 +217,11 @@ func (c *compiler) object(t *schema.Table, alias string, set ast.SelectionSet, p
 		field, ok := t.FieldsByName[f.Name]
 		switch {
 		case ok && field.Column != nil:
-			out := c.columnOutput(alias, field.Column)
-			if t.Select != nil && t.Select.ColumnFilters[field.Column.Name] != nil {
-				cond, err := c.permExp(c.fullTable(t), alias, alias, t.Select.ColumnFilters[field.Column.Name])
-				if err != nil {
-					return "", "", err
-				}
-				out = "CASE WHEN " + cond + " THEN " + out + " ELSE NULL END"
+			out, err := c.cell(t, alias, field.Column)
+			if err != nil {
+				return "", "", err
 			}
-			pairs = append(pairs, key, out)
+			pairs = append(pairs, key, c.stringify(out, field.Column))
 		case ok && field.Relationship != nil && field.Aggregate:
 			r := field.Relationship
 			expr, err := c.selectAggregate(r.Target, f, joinCond(r, alias), fpath)
@@ -274,9 +274,9 @@ func buildObject(pairs []string) string {
 	return "(" + expr + ")::json"
 }
 
-// columnOutput is the JSON value of a column, stringified if configured.
-func (c *compiler) columnOutput(alias string, colm *schema.Column) string {
-	expr := col(alias, colm.Name)
+// stringify renders a column's value as text when numeric types are
+// stringified (HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES).
+func (c *compiler) stringify(expr string, colm *schema.Column) string {
 	if c.opts.StringifyNumeric && colm.Type != nil {
 		switch colm.Type.Name {
 		case "int8", "numeric", "float8":

@@ -53,7 +53,11 @@ func (c *compiler) boolExp(t *schema.Table, alias string, v *ast.Value, path []s
 			field, ok := t.FieldsByName[ch.Name]
 			switch {
 			case ok && field.Column != nil:
-				p, err := c.comparison(col(alias, field.Column.Name), field.Column, val, cpath)
+				expr, err := c.cell(t, alias, field.Column)
+				if err != nil {
+					return "", err
+				}
+				p, err := c.comparison(expr, field.Column, val, cpath)
 				if err != nil {
 					return "", err
 				}
@@ -217,7 +221,11 @@ func (c *compiler) aggregatePredicate(r *schema.Relationship, alias string, v *a
 					if colm == nil {
 						return "", validationErr(fpath, "unexpected value %q for enum: '%s_select_column'", it.Raw, r.Target.TypeName)
 					}
-					cols = append(cols, col(ta, colm.Name))
+					cellExpr, err := c.cell(r.Target, ta, colm)
+					if err != nil {
+						return "", err
+					}
+					cols = append(cols, cellExpr)
 				}
 			case "distinct":
 				distinct = av.Raw == "true"

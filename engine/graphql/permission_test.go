@@ -111,6 +111,8 @@ func TestPermissionFilters(t *testing.T) {
 		{"where through relationship sees only permitted rows", `{ artist(where: {albums: {title: {_eq: "Pastel Blues"}}}) { name } }`, `[]`},
 		{"_exists and array session variable", `{ track(order_by: {id: asc}) { id } }`, `[{"id":9},{"id":10},{"id":11},{"id":12}]`},
 		{"cell-level null", `{ genre(order_by: {id: asc}, limit: 2) { id name } }`, `[{"id":1,"name":null},{"id":2,"name":"Soul"}]`},
+		{"hidden cell cannot be filtered on", `{ genre(where: {name: {_eq: "Jazz"}}) { id } }`, `[]`},
+		{"hidden cell does not order", `{ genre(order_by: [{name: asc_nulls_first}, {id: desc}], limit: 1) { id } }`, `[{"id":1}]`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
