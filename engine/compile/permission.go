@@ -140,7 +140,25 @@ func (c *compiler) permField(t *schema.Table, alias, root, name string, v json.R
 			return "EXISTS (SELECT 1 FROM " + qualified(r.Target) + " AS " + ta + " WHERE " + joinCond(r, alias)(ta) + " AND " + inner + ")", nil
 		}
 	}
-	colm := t.Column(name)
+	for _, r := range t.Relationships {
+		if r.Kind == schema.ArrayRel && r.Name+"_aggregate" == name {
+			return c.aggregatePredicate(r, alias, jsonToValue(v), []string{"permission", name})
+		}
+	}
+	expr, colm := "", t.Column(name)
+	if colm != nil {
+		expr = col(alias, colm.Name)
+	} else {
+		for _, cf := range t.ComputedFields {
+			if cf.Name == name && cf.Returns == nil {
+				call, err := c.computedField(cf, alias, &ast.Field{}, []string{"permission", name})
+				if err != nil {
+					return "", err
+				}
+				expr, colm = call, &schema.Column{Name: name, Scalar: cf.Scalar, Type: cf.Function.ReturnType}
+			}
+		}
+	}
 	if colm == nil {
 		return "", permErr(t, name)
 	}
@@ -156,14 +174,14 @@ func (c *compiler) permField(t *schema.Table, alias, root, name string, v json.R
 			if err != nil {
 				return "", err
 			}
-			conds = append(conds, col(alias, colm.Name)+" "+sqlOp+" "+col(otherAlias, other))
+			conds = append(conds, expr+" "+sqlOp+" "+col(otherAlias, other))
 			continue
 		}
 		rest.Children = append(rest.Children, &ast.ChildValue{Name: op, Value: jsonToValue(ov)})
 	}
 	if len(rest.Children) > 0 {
 		sort.Slice(rest.Children, func(i, j int) bool { return rest.Children[i].Name < rest.Children[j].Name })
-		p, err := c.comparison(col(alias, colm.Name), colm, rest, []string{"permission", name})
+		p, err := c.comparison(expr, colm, rest, []string{"permission", name})
 		if err != nil {
 			return "", err
 		}

@@ -97,7 +97,7 @@ func compactString(s string) string {
 func TestPermissionFilters(t *testing.T) {
 	limit := 1
 	rs := roleModel(shared.schema, map[string]*schema.SelectPermission{
-		"artist": {Filter: json.RawMessage(`{"country": {"_eq": "X-Hasura-Country"}}`), AllowAggregations: true},
+		"artist": {Filter: json.RawMessage(`{"country": {"_eq": "X-Hasura-Country"}, "albums_aggregate": {"count": {"predicate": {"_gte": 1}}}}`), AllowAggregations: true},
 		"album":  {Filter: json.RawMessage(`{"_or": [{"released": {"_gt": "1990-01-01"}}, {"artist": {"name": {"_like": "Miles%"}}}]}`), Limit: &limit},
 		"track":  {Filter: json.RawMessage(`{"_exists": {"_table": {"schema": "public", "name": "genre"}, "_where": {"name": {"_eq": "Rock"}}}, "album_id": {"_in": "X-Hasura-Album-Ids"}}`)},
 		"genre":  {Filter: json.RawMessage(`{}`), ColumnFilters: map[string]json.RawMessage{"name": json.RawMessage(`{"id": {"_ceq": "id"}, "name": {"_neq": "Jazz"}}`)}},
