@@ -31,8 +31,8 @@ func (c *compiler) permFilter(t *schema.Table, alias string) (string, error) {
 // fullTable is the admin model of a role table: permission expressions may
 // use columns and relationships the role itself cannot select.
 func (c *compiler) fullTable(t *schema.Table) *schema.Table {
-	if c.opts.Full != nil {
-		if ft := c.opts.Full.TablesByName[t.Name]; ft != nil {
+	if c.s.Admin != nil {
+		if ft := c.s.Admin.TablesByName[t.Name]; ft != nil {
 			return ft
 		}
 	}
@@ -231,9 +231,9 @@ func (c *compiler) permExists(v json.RawMessage) (string, error) {
 	if name.Schema == "" {
 		name.Schema = "public"
 	}
-	full := c.opts.Full
-	if full == nil {
-		full = c.s
+	full := c.s
+	if c.s.Admin != nil {
+		full = c.s.Admin
 	}
 	for q, t := range full.TablesByName {
 		if q.Schema == name.Schema && q.Name == name.Name {
