@@ -26,6 +26,9 @@ type Options struct {
 // vars are the coerced variable values. Variables that can be bound as
 // parameters at run time are left as slots (see SlotVariables).
 func Compile(s *schema.Schema, op *ast.OperationDefinition, vars map[string]any, opts Options) (*Plan, error) {
+	if op.Operation == ast.Mutation {
+		return compileMutation(s, op, vars, opts)
+	}
 	if op.Operation != ast.Query {
 		return nil, &Error{Message: fmt.Sprintf("%s operations are not supported yet", op.Operation), Code: "not-supported", Path: "$"}
 	}

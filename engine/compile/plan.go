@@ -47,6 +47,9 @@ type RootField struct {
 	Typename string
 	// Field is the GraphQL field, for FieldIntrospection.
 	Field *ast.Field
+	// Mutation is set (with Kind FieldSQL) for a mutation root field: its
+	// statements, run by execute.Executor.Mutate (see mutation.go).
+	Mutation *MutationField
 }
 
 // Arg is one bind parameter: a constant taken from the query text (or from
@@ -62,6 +65,9 @@ type Arg struct {
 	// Session names the session variable (lower case, e.g.
 	// "x-hasura-user-id") that fills this slot; permission filters use it.
 	Session string
+	// JSON sends a slot's variable as JSON text (json and jsonb columns,
+	// where a string value is a JSON string).
+	JSON bool
 }
 
 // Values resolves the arguments for one execution with the given
@@ -83,6 +89,18 @@ func Values(args []Arg, vars map[string]any, session map[string]string) ([]any, 
 		}
 		if a.Var == "" {
 			out[i] = a.Value
+			continue
+		}
+		if a.JSON {
+			if vars[a.Var] == nil {
+				out[i] = nil
+				continue
+			}
+			s, err := jsonText(vars[a.Var])
+			if err != nil {
+				return nil, &Error{Message: fmt.Sprintf("variable %q: %v", a.Var, err), Code: "validation-failed", Path: "$.variableValues." + a.Var}
+			}
+			out[i] = s
 			continue
 		}
 		v, err := paramValue(vars[a.Var], a.List)

@@ -27,6 +27,9 @@ type Error struct {
 	Message  string
 	Code     string
 	Internal *pgconn.PgError
+	// Path is the error's path ("" for "$"), e.g. the argument of a
+	// mutation whose rows the database refused.
+	Path string
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -185,7 +185,12 @@ func (h *Handler) execute(ctx context.Context, req *Request, sess *Session) []by
 		}
 		p.plans.put(key, plan)
 	}
-	results, err := h.Exec.Query(ctx, plan, vars, sess.Vars)
+	var results []json.RawMessage
+	if plan.Operation == ast.Mutation {
+		results, err = h.Exec.Mutate(ctx, plan, vars, sess.Vars)
+	} else {
+		results, err = h.Exec.Query(ctx, plan, vars, sess.Vars)
+	}
 	if err != nil {
 		return mustJSON(errorBody(h.execError(err)))
 	}
@@ -326,6 +331,9 @@ func (h *Handler) execError(err error) *Error {
 	var ee *execute.Error
 	if errors.As(err, &ee) {
 		e := &Error{Message: ee.Message, Code: ee.Code, Path: "$"}
+		if ee.Path != "" {
+			e.Path = ee.Path
+		}
 		if h.DevMode && ee.Internal != nil {
 			e.Internal = map[string]any{"error": map[string]any{
 				"message": ee.Internal.Message, "status_code": ee.Internal.Code,

@@ -1,0 +1,146 @@
+package compile
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/stratagql/strata/engine/schema"
+)
+
+// checkFailed is Hasura's error for rows an insert or update permission's
+// check refuses.
+func checkFailed() *Error {
+	return &Error{Message: "check constraint of an insert/update permission has failed", Code: "permission-error", Path: "$"}
+}
+
+// preset is a column set by a permission (set): a static value or a
+// session variable, as a SQL expression.
+type preset struct {
+	col  *schema.Column
+	expr string
+}
+
+// presets binds a permission's column presets, leaving out the columns in
+// skip.
+func (m *mutation) presets(t *schema.Table, set map[string]any, skip func(string) bool) ([]preset, error) {
+	full := m.fullTable(t)
+	var out []preset
+	for _, name := range schema.PresetColumns(set) {
+		if skip != nil && skip(name) {
+			continue
+		}
+		c := full.Column(name)
+		if c == nil {
+			return nil, &Error{Message: "permission on " + t.Name.String() + " presets unknown column " + name, Code: "unexpected", Path: "$"}
+		}
+		v := set[name]
+		if s, ok := v.(string); ok && strings.HasPrefix(strings.ToLower(s), "x-hasura-") {
+			out = append(out, preset{c, m.bind(Arg{Session: strings.ToLower(s)}, c.Type.SQL(), false)})
+			continue
+		}
+		if v == nil {
+			out = append(out, preset{c, m.bind(Arg{}, c.Type.SQL(), false)})
+			continue
+		}
+		var text string
+		var err error
+		if isJSONColumn(c) {
+			text, err = jsonText(v)
+		} else {
+			text, err = scalarText(v)
+		}
+		if err != nil {
+			return nil, &Error{Message: err.Error(), Code: "unexpected", Path: "$"}
+		}
+		out = append(out, preset{c, m.bind(Arg{Value: text}, c.Type.SQL(), false)})
+	}
+	return out, nil
+}
+
+// insertPresets are the insert permission's presets of t, but for the
+// columns given (given) or filled from a parent row (fixed).
+func (m *mutation) insertPresets(t *schema.Table, given map[string]bool, fixed []fixedCol) ([]preset, error) {
+	if t.Insert == nil || len(t.Insert.Set) == 0 {
+		return nil, nil
+	}
+	return m.presets(t, t.Insert.Set, func(name string) bool {
+		if given[name] {
+			return true
+		}
+		for _, f := range fixed {
+			if f.col.Name == name {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// updatePresets are the update permission's presets of t but for the
+// columns the update sets itself (by).
+func (m *mutation) updatePresets(t *schema.Table, by map[string]string) ([]preset, error) {
+	if t.Update == nil || len(t.Update.Set) == 0 {
+		return nil, nil
+	}
+	return m.presets(t, t.Update.Set, func(name string) bool { _, ok := by[name]; return ok })
+}
+
+// updateFilter is the update permission's row filter over alias ("" when
+// unrestricted).
+func (m *mutation) updateFilter(t *schema.Table, alias string) (string, error) {
+	if t.Update == nil {
+		return "", nil
+	}
+	return m.permCondition(t, alias, t.Update.Filter)
+}
+
+// deleteFilter is the delete permission's row filter over alias.
+func (m *mutation) deleteFilter(t *schema.Table, alias string) (string, error) {
+	if t.Delete == nil {
+		return "", nil
+	}
+	return m.permCondition(t, alias, t.Delete.Filter)
+}
+
+// permCondition compiles a permission expression over alias ("" for none).
+func (m *mutation) permCondition(t *schema.Table, alias string, exp json.RawMessage) (string, error) {
+	if len(exp) == 0 || string(exp) == "{}" || string(exp) == "null" {
+		return "", nil
+	}
+	return m.permExp(m.fullTable(t), alias, alias, exp)
+}
+
+// insertCheck returns sel (a SELECT over the inserted rows of CTE w) with
+// the insert permission's check of every row: the statement fails with
+// Hasura's permission error when a row does not pass.
+func (m *mutation) insertCheck(t *schema.Table, w, sel string) (string, error) {
+	if t.Insert == nil {
+		return sel, nil
+	}
+	return m.rowCheck(t, w, sel, t.Insert.Check)
+}
+
+// updateCheck is insertCheck for the update permission's check.
+func (m *mutation) updateCheck(t *schema.Table, w, sel string) (string, error) {
+	if t.Update == nil {
+		return sel, nil
+	}
+	return m.rowCheck(t, w, sel, t.Update.Check)
+}
+
+// rowCheck guards sel with a check of every row of w.
+func (m *mutation) rowCheck(t *schema.Table, w, sel string, check json.RawMessage) (string, error) {
+	alias := m.newAlias("_c")
+	cond, err := m.permCondition(t, alias, check)
+	if err != nil || cond == "" {
+		return sel, err
+	}
+	return sel + " WHERE (CASE WHEN EXISTS (SELECT 1 FROM " + w + " AS " + alias + " WHERE NOT coalesce(" + cond + ", false)) THEN " +
+		m.raise(checkFailed()) + " ELSE '' END) = ''", nil
+}
+
+// jsonText encodes a JSON input value.
+func jsonText(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
