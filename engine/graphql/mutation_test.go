@@ -56,6 +56,12 @@ BEGIN
   RETURN NEW;
 END $$;
 CREATE TRIGGER author_stamp BEFORE INSERT OR UPDATE ON author FOR EACH ROW EXECUTE FUNCTION stamp_author();
+CREATE TABLE bench (
+  id      serial PRIMARY KEY,
+  name    text NOT NULL,
+  value   int,
+  created timestamptz NOT NULL DEFAULT now()
+);
 CREATE VIEW article_titles AS SELECT id, title, author_id FROM article;
 CREATE VIEW author_counts AS SELECT author_id, count(*) AS n FROM article GROUP BY author_id;
 `
@@ -88,6 +94,7 @@ const mutationMetadata = `{
        {"name": "article", "using": {"foreign_key_constraint_on": "article_id"}},
        {"name": "commenter", "using": {"foreign_key_constraint_on": "commenter_id"}}]},
     {"table": {"schema": "public", "name": "audit"}},
+    {"table": {"schema": "public", "name": "bench"}},
     {"table": {"schema": "public", "name": "article_titles"}},
     {"table": {"schema": "public", "name": "author_counts"}}
   ]}]
