@@ -53,8 +53,16 @@ test-e2e: build ## Run the end-to-end suites in test/e2e against the built binar
 	else echo "no end-to-end suite exists yet (test/e2e)"; fi
 
 .PHONY: bench
-bench: ## Run the Go micro-benchmarks with -benchmem.
-	@export DATABASE_URL="$$(hack/ensure-postgres.sh)" && go test -run='^$$' -bench=. -benchmem ./engine/...
+bench: build ## Benchmark Strata vs the floor and peers on Chinook (BENCH_DURATION, BENCH_CLIENTS, BENCH_TARGETS, BENCH_QUERIES), then the Go micro-benchmarks.
+	@export DATABASE_URL="$$(hack/ensure-postgres.sh)" && mkdir -p $(LOCALBIN)/bench && \
+	go build -o $(LOCALBIN)/bench/bench ./test/bench && \
+	go build -o $(LOCALBIN)/bench/loadgen ./test/bench/loadgen && \
+	BENCH_LOADGEN=$(LOCALBIN)/bench/loadgen STRATA_BIN=$(LOCALBIN)/strata $(LOCALBIN)/bench/bench && \
+	if [ "$${BENCH_MICRO:-1}" != 0 ]; then \
+	  echo; echo "Go micro-benchmarks: go test -run '^$$' -bench . -benchmem ./engine/... (full output: bin/bench/micro.txt)"; \
+	  go test -run '^$$' -bench . -benchmem ./engine/... > $(LOCALBIN)/bench/micro.txt 2>&1; rc=$$?; \
+	  grep -E '^(pkg:|Benchmark|--- FAIL|FAIL|panic:)' $(LOCALBIN)/bench/micro.txt; exit $$rc; \
+	fi
 
 .PHONY: lint
 lint: ## Check formatting (gofmt) and run go vet.
