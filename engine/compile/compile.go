@@ -16,10 +16,6 @@ type Options struct {
 	// StringifyNumeric returns bigint, numeric and double precision values
 	// as JSON strings (HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES).
 	StringifyNumeric bool
-	// Full is the admin schema a role schema derives from: permission
-	// expressions are resolved against it (they may use what the role
-	// cannot select). Nil when compiling against the admin schema.
-	Full *schema.Schema
 }
 
 // Compile compiles the operation op of a validated document into a Plan.

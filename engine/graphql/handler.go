@@ -230,7 +230,6 @@ func (h *Handler) roleSchema(full *schema.Schema, sess *Session) (*schema.Schema
 	if err != nil {
 		return nil, opts, &Error{Message: err.Error(), Code: "unexpected", Path: "$"}
 	}
-	opts.Full = full
 	return s, opts, nil
 }
 
