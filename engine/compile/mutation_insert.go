@@ -129,6 +129,12 @@ func (m *mutation) parseRow(t *schema.Table, obj *ast.Value, path string) (*inse
 	}
 	for _, ch := range obj.Children {
 		fd, ok := t.FieldsByName[ch.Name]
+		if !ok {
+			// A role may insert columns it cannot select.
+			if c := m.writeColumn(t, ch.Name); c != nil {
+				fd, ok = schema.Field{Column: c}, true
+			}
+		}
 		switch {
 		case ok && fd.Column != nil:
 			r.cols = append(r.cols, colValue{fd.Column, ch.Value})
@@ -291,6 +297,15 @@ func (m *mutation) insertObject(t *schema.Table, r *insertRow, onConflict *ast.V
 		}
 	}
 	return n, nil
+}
+
+// writeColumn is the column of t with the GraphQL name field, including
+// columns the role may write but not select.
+func (m *mutation) writeColumn(t *schema.Table, field string) *schema.Column {
+	if c := t.FieldsByName[field].Column; c != nil {
+		return c
+	}
+	return m.fullTable(t).FieldsByName[field].Column
 }
 
 func hasCol(cols []colValue, c *schema.Column) bool {
@@ -489,11 +504,11 @@ func (m *mutation) onConflict(t *schema.Table, v *ast.Value, path string) (strin
 	}
 	var sets []string
 	for _, it := range children(m.child(v, "update_columns")) {
-		fd := t.FieldsByName[it.Raw]
-		if fd.Column == nil {
+		uc := m.writeColumn(t, it.Raw)
+		if uc == nil {
 			return "", errorf("validation-failed", cpath, "unexpected value %q for enum: '%s_update_column'", it.Raw, t.TypeName)
 		}
-		n := catalog.QuoteIdent(fd.Column.Name)
+		n := catalog.QuoteIdent(uc.Name)
 		sets = append(sets, n+" = EXCLUDED."+n)
 	}
 	clause := " ON CONFLICT ON CONSTRAINT " + catalog.QuoteIdent(con.Name)

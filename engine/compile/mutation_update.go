@@ -143,8 +143,7 @@ func (m *mutation) updateSets(t *schema.Table, alias string, args map[string]*as
 			continue
 		}
 		for _, ch := range v.Children {
-			fd := t.FieldsByName[ch.Name]
-			c := fd.Column
+			c := m.writeColumn(t, ch.Name)
 			if c == nil {
 				return nil, errorf("validation-failed", fieldPath(f, op), "field '%s' not found in type: '%s%s_input'", ch.Name, t.TypeName, op)
 			}

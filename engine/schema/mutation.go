@@ -101,7 +101,7 @@ func (s *Schema) CanReturn(t *Table) bool { return s.IsAdmin() || t.Select != ni
 // InsertColumns are the columns of t the schema's role may give on insert.
 func (s *Schema) InsertColumns(t *Table) []*Column {
 	var out []*Column
-	for _, c := range t.Columns {
+	for _, c := range s.allColumns(t) {
 		if !c.Writable() {
 			continue
 		}
@@ -117,7 +117,7 @@ func (s *Schema) InsertColumns(t *Table) []*Column {
 // (and name in on_conflict's update_columns).
 func (s *Schema) UpdateColumns(t *Table) []*Column {
 	var out []*Column
-	for _, c := range t.Columns {
+	for _, c := range s.allColumns(t) {
 		if !c.Writable() {
 			continue
 		}
@@ -127,6 +127,17 @@ func (s *Schema) UpdateColumns(t *Table) []*Column {
 		out = append(out, c)
 	}
 	return out
+}
+
+// allColumns are the columns of t's table in the admin model: a role may
+// write columns it cannot select.
+func (s *Schema) allColumns(t *Table) []*Column {
+	if s.Admin != nil {
+		if at := s.Admin.TablesByName[t.Name]; at != nil {
+			return at.Columns
+		}
+	}
+	return t.Columns
 }
 
 // IsNumeric reports whether _inc applies to the column.

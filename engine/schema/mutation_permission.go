@@ -96,6 +96,42 @@ func MutationPermissions(t *Table, role string) (*InsertPermission, *UpdatePermi
 	return ins, upd, del
 }
 
+// attachMutationPermissions sets role's insert, update and delete
+// permissions (validated at Build) on the tables of its schema out, which
+// is derived from the admin schema s. Inherited roles get none: Hasura
+// does not inherit mutation permissions.
+func (s *Schema) attachMutationPermissions(out *Schema, role string) {
+	if s.perms == nil || role == "" {
+		return
+	}
+	for _, t := range out.Tables {
+		admin := s.TablesByName[t.Name]
+		if admin == nil {
+			continue
+		}
+		if d := s.insertPerm(role, t.Name); d != nil {
+			t.Insert = &InsertPermission{
+				Check:       normalizeBoolExp(d.Check),
+				Columns:     permittedColumns(admin, d.Columns, d.Set),
+				Set:         d.Set,
+				BackendOnly: d.BackendOnly,
+			}
+		}
+		if d := s.updatePerm(role, t.Name); d != nil {
+			t.Update = &UpdatePermission{
+				Filter:      normalizeBoolExp(d.Filter),
+				Check:       normalizeBoolExp(d.Check),
+				Columns:     permittedColumns(admin, d.Columns, d.Set),
+				Set:         d.Set,
+				BackendOnly: d.BackendOnly,
+			}
+		}
+		if d := s.deletePerm(role, t.Name); d != nil {
+			t.Delete = &DeletePermission{Filter: normalizeBoolExp(d.Filter), BackendOnly: d.BackendOnly}
+		}
+	}
+}
+
 // permittedColumns resolves a permission's column list ("*" or names) to
 // the set of exposed columns, leaving out preset columns.
 func permittedColumns(t *Table, cols metadata.Columns, set map[string]any) map[string]bool {

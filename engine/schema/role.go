@@ -203,6 +203,7 @@ func (s *Schema) deriveRole(role string, perms map[metadata.QualifiedTable]*sele
 			c.FieldsByName[cf.Name] = Field{ComputedField: cf}
 		}
 	}
+	s.attachMutationPermissions(out, role)
 	g := &gen{m: out}
 	g.generate()
 	return out, nil
