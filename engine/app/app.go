@@ -110,7 +110,14 @@ func (e *Engine) start(ctx context.Context) error {
 		routes["/v1/graphql/explain"] = gh.Explain()
 	}
 	if cfg.APIEnabled("metadata") {
-		api, err := metadataapi.New(metadataapi.Config{State: mgr, DB: e.pool, IsAdmin: e.isAdmin, Logger: log})
+		mcfg := metadataapi.Config{State: mgr, DB: e.pool, IsAdmin: e.isAdmin, Logger: log}
+		if gh, ok := routes["/v1/graphql"].(*graphql.Handler); ok {
+			admin := &auth.Session{Role: "admin", Vars: map[string]string{"x-hasura-role": "admin"}, Admin: true}
+			mcfg.GraphQL = func(ctx context.Context, query string, vars map[string]any) []byte {
+				return gh.Do(ctx, &graphql.Request{Query: query, Variables: vars}, admin)
+			}
+		}
+		api, err := metadataapi.New(mcfg)
 		if err != nil {
 			return err
 		}

@@ -66,12 +66,11 @@ func init() {
 	v2QueryCommands["run_sql"] = runCmd(runSQL)
 	v2QueryCommands["pg_run_sql"] = runCmd(runSQL)
 	v2QueryCommands["bulk"] = runCmd(bulk)
-	for name, cmd := range map[string]command{"select": runCmd(selectData), "count": runCmd(countData)} {
+	for name, cmd := range map[string]command{
+		"select": runCmd(selectData), "count": runCmd(countData),
+		"insert": runCmd(insertData), "update": runCmd(updateData), "delete": runCmd(deleteData),
+	} {
 		v1QueryCommands[name] = cmd
 		v2QueryCommands[name] = cmd
-	}
-	for _, name := range []string{"insert", "update", "delete"} {
-		v1QueryCommands[name] = runCmd(notSupportedData)
-		v2QueryCommands[name] = runCmd(notSupportedData)
 	}
 }

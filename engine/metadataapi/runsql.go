@@ -180,9 +180,3 @@ func postgresError(err error, sql string) error {
 	}
 	return e
 }
-
-// notSupportedData answers the data commands of /v1/query and /v2/query.
-func notSupportedData(_ context.Context, c *call) (any, error) {
-	return nil, newErr(http.StatusBadRequest, codeNotSupported, c.base,
-		"%q is not supported yet: use the GraphQL API", c.req.Type)
-}
