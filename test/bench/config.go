@@ -28,6 +28,9 @@ type config struct {
 	Duration  time.Duration
 	Warmup    time.Duration
 	Clients   int
+	// Rounds splits each query's measured time per target into interleaved
+	// rounds (BENCH_ROUNDS).
+	Rounds    int
 	Targets   []string
 	Queries   []chinook.Query
 	StrataBin string
@@ -45,6 +48,7 @@ func loadConfig(getenv func(string) string, root string) (*config, error) {
 		Duration:  10 * time.Second,
 		Warmup:    3 * time.Second,
 		Clients:   16,
+		Rounds:    2,
 		Targets:   allTargets,
 		Queries:   chinook.Queries,
 		StrataBin: filepath.Join(root, "bin", "strata"),
@@ -68,6 +72,16 @@ func loadConfig(getenv func(string) string, root string) (*config, error) {
 			return nil, fmt.Errorf("BENCH_CLIENTS=%q: want a number of clients from 1 to 512", v)
 		}
 		c.Clients = n
+	}
+	if v := getenv("BENCH_ROUNDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10 {
+			return nil, fmt.Errorf("BENCH_ROUNDS=%q: want a number of rounds from 1 to 10", v)
+		}
+		c.Rounds = n
+	}
+	if c.Duration/time.Duration(c.Rounds) < 500*time.Millisecond {
+		return nil, fmt.Errorf("BENCH_DURATION %s split into %d rounds leaves under 0.5 s a round", c.Duration, c.Rounds)
 	}
 	if v := getenv("BENCH_TARGETS"); v != "" {
 		c.Targets = nil

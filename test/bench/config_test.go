@@ -14,7 +14,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Duration != 10*time.Second || c.Warmup != 3*time.Second || c.Clients != 16 || len(c.Targets) != 3 || len(c.Queries) != len(chinook.Queries) {
+	if c.Duration != 10*time.Second || c.Warmup != 3*time.Second || c.Clients != 16 || c.Rounds != 2 || len(c.Targets) != 3 || len(c.Queries) != len(chinook.Queries) {
 		t.Errorf("defaults: %+v", c)
 	}
 	if c.StrataBin != "/r/bin/strata" || c.Out != "/r/bin/bench/latest.json" {
@@ -50,6 +50,8 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"DATABASE_URL": "x", "BENCH_TARGETS": "hasura"},
 		{"DATABASE_URL": "x", "BENCH_QUERIES": "nope"},
 		{"DATABASE_URL": "x", "BENCH_TARGETS": ","},
+		{"DATABASE_URL": "x", "BENCH_ROUNDS": "0"},
+		{"DATABASE_URL": "x", "BENCH_DURATION": "1s", "BENCH_ROUNDS": "3"},
 	} {
 		if _, err := loadConfig(env(m), "/r"); err == nil {
 			t.Errorf("loadConfig(%v) accepted", m)

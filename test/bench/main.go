@@ -8,10 +8,10 @@
 //
 // Configuration is by environment: DATABASE_URL (a PostgreSQL server URL;
 // required), BENCH_DURATION (10s), BENCH_WARMUP (3s), BENCH_CLIENTS (16),
-// BENCH_TARGETS (strata,floor,postgraphile), BENCH_QUERIES (all), STRATA_BIN
-// (bin/strata), BENCH_LOADGEN (bin/bench-loadgen, else built) and BENCH_OUT
-// (bin/bench/latest.json). `bench floor` is the floor server itself, which
-// the harness starts as its own process.
+// BENCH_ROUNDS (2), BENCH_TARGETS (strata,floor,postgraphile), BENCH_QUERIES
+// (all), STRATA_BIN (bin/strata), BENCH_LOADGEN (else built into
+// bin/bench/loadgen) and BENCH_OUT (bin/bench/latest.json). `bench floor` is
+// the floor server itself, which the harness starts as its own process.
 package main
 
 import (

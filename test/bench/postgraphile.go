@@ -147,7 +147,10 @@ func startPostGraphile(ctx context.Context, c *config, dbURL, dir, node string) 
 		if err != nil {
 			return nil, err
 		}
-		d = unwrapNodes(d).(map[string]any)
+		d, ok := unwrapNodes(d).(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("answer's data is not an object: %s", clip(answer))
+		}
 		if q.Normalize != nil {
 			d = q.Normalize(d)
 		}

@@ -19,6 +19,7 @@ type report struct {
 	Clients   int            `json:"clients"`
 	DurationS float64        `json:"duration_s"`
 	WarmupS   float64        `json:"warmup_s"`
+	Rounds    int            `json:"rounds"`
 	LoadAfter string         `json:"load_average_after,omitempty"`
 	Targets   []targetReport `json:"targets"`
 }
@@ -97,8 +98,8 @@ func (t *targetReport) query(name string) *queryReport {
 
 // printReport writes the results table, the ratios and the goals.
 func printReport(w io.Writer, r *report) {
-	fmt.Fprintf(w, "\nStrata benchmark %s: %d clients, %gs warm-up + %gs per query and target; Chinook on PostgreSQL %s\n",
-		r.Date, r.Clients, r.WarmupS, r.DurationS, r.Postgres)
+	fmt.Fprintf(w, "\nStrata benchmark %s: %d clients, %gs warm-up + %gs per query and target in %d interleaved rounds; Chinook on PostgreSQL %s\n",
+		r.Date, r.Clients, r.WarmupS, r.DurationS, r.Rounds, r.Postgres)
 	fmt.Fprintf(w, "machine: %s, %d cores, %d MB, Linux %s, load average %s before / %s after\n",
 		r.Machine.CPU, r.Machine.Cores, r.Machine.MemoryMB, r.Machine.Kernel, r.Machine.LoadAverage, r.LoadAfter)
 	for _, t := range r.Targets {

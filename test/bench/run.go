@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,7 +38,7 @@ func benchMain(ctx context.Context) error {
 	}
 	rep := &report{
 		Date: time.Now().UTC().Format(time.RFC3339), Machine: describeMachine(),
-		Clients: c.Clients, DurationS: c.Duration.Seconds(), WarmupS: c.Warmup.Seconds(),
+		Clients: c.Clients, DurationS: c.Duration.Seconds(), WarmupS: c.Warmup.Seconds(), Rounds: c.Rounds,
 	}
 	dbURL, pgVersion, err := ensureDataset(ctx, c.ServerURL, logf)
 	if err != nil {
@@ -139,13 +140,14 @@ func benchMain(ctx context.Context) error {
 		reports[t.name] = tr
 	}
 
+	logf("timing: %d clients, %s warm-up, %s per query and target in %d interleaved rounds", c.Clients, c.Warmup, c.Duration, c.Rounds)
 	for _, q := range c.Queries {
+		got := measureQuery(ctx, c, measured, q, oracles[q.Name], mon)
 		for _, t := range measured {
-			qr := measure(ctx, c, t, q, oracles[q.Name], mon)
-			reports[t.name].Queries = append(reports[t.name].Queries, qr)
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
+			reports[t.name].Queries = append(reports[t.name].Queries, got[t.name])
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 	}
 	for _, t := range measured {
@@ -169,31 +171,116 @@ func benchMain(ctx context.Context) error {
 	return nil
 }
 
-// measure verifies that t answers q with the expected data, then drives it.
-func measure(ctx context.Context, c *config, t *target, q chinook.Query, oracle [2]any, mon *dbMonitor) queryReport {
-	qr := queryReport{Name: q.Name}
-	note, err := verify(ctx, t, q, oracle[0], oracle[1])
-	if err != nil {
-		qr.Skipped = err.Error()
-		logf("%s %s: not timed: %v", q.Name, t.name, err)
-		return qr
+// measureQuery verifies each target's answer to q, then times the targets
+// that answered right in c.Rounds interleaved rounds (the order reversed
+// every other round), so that a burst of load from elsewhere on the machine
+// falls on all of them alike. The rounds' figures are merged.
+func measureQuery(ctx context.Context, c *config, targets []*target, q chinook.Query, oracle [2]any, mon *dbMonitor) map[string]queryReport {
+	out := map[string]queryReport{}
+	acc := map[string]*accum{}
+	var timed []*target
+	for _, t := range targets {
+		qr := queryReport{Name: q.Name}
+		note, err := verify(ctx, t, q, oracle[0], oracle[1])
+		if err != nil {
+			qr.Skipped = err.Error()
+			logf("%s %s: not timed: %v", q.Name, t.name, err)
+		} else {
+			qr.Note = note
+			logf("%s %s: data verified%s", q.Name, t.name, suffix(note))
+			timed = append(timed, t)
+			acc[t.name] = &accum{}
+		}
+		out[t.name] = qr
 	}
-	qr.Note = note
-	logf("%s %s: data verified%s; %d clients, %s warm-up + %s", q.Name, t.name, suffix(note), c.Clients, c.Warmup, c.Duration)
-	res, dbCPU, err := runLoadgen(ctx, c, t, q, mon)
-	if err != nil {
-		qr.Skipped = err.Error()
-		logf("%s %s: %v", q.Name, t.name, err)
-		return qr
+	per := c.Duration / time.Duration(c.Rounds)
+	for r := range c.Rounds {
+		order := slices.Clone(timed)
+		if r%2 == 1 {
+			slices.Reverse(order)
+		}
+		warm := c.Warmup
+		if r > 0 {
+			warm = min(c.Warmup, time.Second) // new connections; the target is warm
+		}
+		for _, t := range order {
+			a := acc[t.name]
+			if a.err != "" || ctx.Err() != nil {
+				continue
+			}
+			res, dbCPU, err := runLoadgen(ctx, c, t, q, mon, warm, per)
+			if err != nil {
+				a.err = err.Error()
+				logf("%s %s: %v", q.Name, t.name, err)
+				continue
+			}
+			logf("%s %s round %d/%d: %.0f req/s, p50 %.2f ms, %d errors", q.Name, t.name, r+1, c.Rounds, res.RPS, res.P50ms, res.Errors)
+			a.add(res, dbCPU)
+		}
 	}
-	qr.RPS, qr.P50, qr.P95, qr.P99 = res.RPS, res.P50ms, res.P95ms, res.P99ms
-	qr.Errors, qr.Requests, qr.CPUmsPerReq = res.Errors, res.Requests, res.CPUmsPerReq
-	qr.FirstError = res.FirstError
-	qr.DBCPUmsPerReq = -1
-	if ok := res.Requests - res.Errors; dbCPU >= 0 && ok > 0 {
-		qr.DBCPUmsPerReq = float64(dbCPU) / float64(time.Millisecond) / float64(ok)
+	for name, a := range acc {
+		qr := out[name]
+		a.fill(&qr)
+		out[name] = qr
 	}
-	return qr
+	return out
+}
+
+// accum merges the rounds of one target on one query.
+type accum struct {
+	requests, errors int64
+	seconds          float64
+	cpu, dbCPU       float64 // ms; -1 once any round could not measure it
+	samples          []int64 // µs
+	firstErr, err    string
+}
+
+func (a *accum) add(r *load.Result, dbCPU time.Duration) {
+	a.requests += r.Requests
+	a.errors += r.Errors
+	a.seconds += r.Seconds
+	if a.cpu >= 0 && r.CPUms >= 0 {
+		a.cpu += r.CPUms
+	} else {
+		a.cpu = -1
+	}
+	if a.dbCPU >= 0 && dbCPU >= 0 {
+		a.dbCPU += float64(dbCPU) / float64(time.Millisecond)
+	} else {
+		a.dbCPU = -1
+	}
+	a.samples = append(a.samples, r.SamplesUS...)
+	if a.firstErr == "" {
+		a.firstErr = r.FirstError
+	}
+}
+
+// fill writes the merged figures into qr.
+func (a *accum) fill(qr *queryReport) {
+	if a.err != "" {
+		qr.Skipped = a.err
+		return
+	}
+	ok := a.requests - a.errors
+	qr.Requests, qr.Errors, qr.FirstError = a.requests, a.errors, a.firstErr
+	qr.CPUmsPerReq, qr.DBCPUmsPerReq = -1, -1
+	if a.seconds > 0 {
+		qr.RPS = float64(ok) / a.seconds
+	}
+	if ok > 0 && a.cpu >= 0 {
+		qr.CPUmsPerReq = a.cpu / float64(ok)
+	}
+	if ok > 0 && a.dbCPU >= 0 {
+		qr.DBCPUmsPerReq = a.dbCPU / float64(ok)
+	}
+	slices.Sort(a.samples)
+	lat := make([]time.Duration, len(a.samples))
+	for i, us := range a.samples {
+		lat[i] = time.Duration(us) * time.Microsecond
+	}
+	qr.P50 = float64(load.Percentile(lat, 50)) / float64(time.Millisecond)
+	qr.P95 = float64(load.Percentile(lat, 95)) / float64(time.Millisecond)
+	qr.P99 = float64(load.Percentile(lat, 99)) / float64(time.Millisecond)
 }
 
 func suffix(note string) string {
@@ -229,18 +316,18 @@ func verify(ctx context.Context, t *target, q chinook.Query, want, unfiltered an
 
 // runLoadgen runs the load generator process against t for q, and reads
 // the database backends' CPU over the measured period.
-func runLoadgen(ctx context.Context, c *config, t *target, q chinook.Query, mon *dbMonitor) (*load.Result, time.Duration, error) {
+func runLoadgen(ctx context.Context, c *config, t *target, q chinook.Query, mon *dbMonitor, warmup, duration time.Duration) (*load.Result, time.Duration, error) {
 	url, body, headers := t.request(q)
 	spec := load.Spec{
 		URL: url, Body: body, Headers: headers, Clients: c.Clients,
-		Warmup: c.Warmup, Duration: c.Duration, MaxRequests: 50_000_000,
-		Timeout: 30 * time.Second, PID: t.pid(),
+		Warmup: warmup, Duration: duration, MaxRequests: 50_000_000,
+		Timeout: 30 * time.Second, PID: t.pid(), Samples: true,
 	}
 	in, err := json.Marshal(spec)
 	if err != nil {
 		return nil, 0, fmt.Errorf("encode the load spec: %w", err)
 	}
-	lctx, cancel := context.WithTimeout(ctx, c.Warmup+c.Duration+2*time.Minute)
+	lctx, cancel := context.WithTimeout(ctx, warmup+duration+2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(lctx, c.Loadgen)
 	cmd.Stdin = bytes.NewReader(in)
@@ -257,9 +344,9 @@ func runLoadgen(ctx context.Context, c *config, t *target, q chinook.Query, mon 
 		case <-lctx.Done():
 		}
 	}
-	pause(c.Warmup)
+	pause(warmup)
 	before := mon.snapshot(lctx)
-	pause(c.Duration)
+	pause(duration)
 	after := mon.snapshot(lctx)
 	if err := cmd.Wait(); err != nil {
 		return nil, 0, fmt.Errorf("loadgen: %w: %s", err, strings.TrimSpace(stderr.String()))

@@ -37,6 +37,9 @@ type Spec struct {
 	// PID, when non-zero, is the target's process: its CPU time is read at
 	// the start and end of the measured period.
 	PID int `json:"pid,omitempty"`
+	// Samples asks for every measured latency in the result, so that runs
+	// can be merged.
+	Samples bool `json:"samples,omitempty"`
 }
 
 // Result is what a run measured. Latencies are of requests both sent and
@@ -57,6 +60,9 @@ type Result struct {
 	BytesPerReq float64 `json:"bytes_per_req"`
 	// FirstError describes the first failed request, if any.
 	FirstError string `json:"first_error,omitempty"`
+	// SamplesUS are the measured latencies in microseconds, sorted, when the
+	// spec asked for them.
+	SamplesUS []int64 `json:"samples_us,omitempty"`
 }
 
 // Limits every run obeys whatever the spec says.
@@ -112,8 +118,7 @@ func Run(ctx context.Context, spec Spec) (*Result, error) {
 
 	var (
 		budget    atomic.Int64
-		cpuStart  = make(chan time.Duration, 1)
-		cpuErr    error
+		cpuStart  = make(chan cpuReading, 1)
 		perClient = make([]clientStats, spec.Clients)
 		wg        sync.WaitGroup
 	)
@@ -131,11 +136,7 @@ func Run(ctx context.Context, spec Spec) (*Result, error) {
 			return
 		}
 		c, err := proc.CPUTime(spec.PID)
-		if err != nil {
-			cpuErr = err
-			return
-		}
-		cpuStart <- c
+		cpuStart <- cpuReading{c, err}
 	}()
 	samplesEach := min(maxSamples/spec.Clients, 1<<16)
 	for i := range perClient {
@@ -193,18 +194,18 @@ func Run(ctx context.Context, spec Spec) (*Result, error) {
 	if spec.PID != 0 {
 		select {
 		case c0 := <-cpuStart:
+			if c0.err != nil {
+				return nil, c0.err
+			}
 			c1, err := proc.CPUTime(spec.PID)
 			if err != nil {
 				return nil, err
 			}
-			res.CPUms = float64(c1-c0) / float64(time.Millisecond)
+			res.CPUms = float64(c1-c0.cpu) / float64(time.Millisecond)
 			if ok := res.Requests - res.Errors; ok > 0 {
 				res.CPUmsPerReq = res.CPUms / float64(ok)
 			}
-		default:
-			if cpuErr != nil {
-				return nil, cpuErr
-			}
+		default: // the run ended before its measured period began
 		}
 	}
 	if res.Seconds > 0 {
@@ -217,7 +218,19 @@ func Run(ctx context.Context, spec Spec) (*Result, error) {
 	res.P50ms = ms(Percentile(lat, 50))
 	res.P95ms = ms(Percentile(lat, 95))
 	res.P99ms = ms(Percentile(lat, 99))
+	if spec.Samples {
+		res.SamplesUS = make([]int64, len(lat))
+		for i, d := range lat {
+			res.SamplesUS[i] = d.Microseconds()
+		}
+	}
 	return res, nil
+}
+
+// cpuReading is the target's CPU time at the start of the measured period.
+type cpuReading struct {
+	cpu time.Duration
+	err error
 }
 
 type clientStats struct {

@@ -60,7 +60,7 @@ func TestRunCountsRequestsAndErrors(t *testing.T) {
 	res, err := Run(context.Background(), Spec{
 		URL: srv.URL, Body: `{"query":"{x}"}`, Headers: map[string]string{"X-Test": "yes"},
 		Clients: 4, Warmup: 50 * time.Millisecond, Duration: 300 * time.Millisecond,
-		MaxRequests: 20000, PID: os.Getpid(),
+		MaxRequests: 20000, PID: os.Getpid(), Samples: true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -70,6 +70,9 @@ func TestRunCountsRequestsAndErrors(t *testing.T) {
 	}
 	if res.FirstError == "" || res.P50ms <= 0 || res.P99ms < res.P50ms || res.RPS <= 0 {
 		t.Errorf("result %+v", res)
+	}
+	if int64(len(res.SamplesUS)) != res.Requests-res.Errors {
+		t.Errorf("%d samples for %d answered requests", len(res.SamplesUS), res.Requests-res.Errors)
 	}
 	if n.Load() > 20000 {
 		t.Errorf("sent %d requests, over the budget", n.Load())
