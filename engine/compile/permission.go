@@ -122,10 +122,7 @@ func (c *compiler) permExp(t *schema.Table, alias, root string, raw json.RawMess
 			conds = append(conds, p)
 		}
 	}
-	if len(conds) == 0 {
-		return "true", nil
-	}
-	return "(" + strings.Join(conds, " AND ") + ")", nil
+	return and(conds), nil
 }
 
 // permField compiles one column or relationship entry of a permission.
@@ -187,10 +184,7 @@ func (c *compiler) permField(t *schema.Table, alias, root, name string, v json.R
 		}
 		conds = append(conds, p)
 	}
-	if len(conds) == 0 {
-		return "true", nil
-	}
-	return "(" + strings.Join(conds, " AND ") + ")", nil
+	return and(conds), nil
 }
 
 // columnRef resolves the operand of _ceq & co: "col" (same row) or

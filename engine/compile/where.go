@@ -86,13 +86,7 @@ func (c *compiler) boolExp(t *schema.Table, alias string, v *ast.Value, path []s
 			}
 		}
 	}
-	if len(conds) == 0 {
-		return "true", nil
-	}
-	if len(conds) == 1 {
-		return conds[0], nil
-	}
-	return "(" + strings.Join(conds, " AND ") + ")", nil
+	return and(conds), nil
 }
 
 // binaryOps maps comparison operators to SQL operators on one value.
@@ -189,10 +183,7 @@ func (c *compiler) comparison(expr string, colm *schema.Column, v *ast.Value, pa
 			return "", validationErr(cpath, "field '%s' not found in type: '%s_comparison_exp'", ch.Name, colm.Scalar)
 		}
 	}
-	if len(conds) == 0 {
-		return "true", nil
-	}
-	return "(" + strings.Join(conds, " AND ") + ")", nil
+	return and(conds), nil
 }
 
 // aggregatePredicate compiles `<rel>_aggregate: {count: {arguments,
@@ -259,10 +250,7 @@ func (c *compiler) aggregatePredicate(r *schema.Relationship, alias string, v *a
 		}
 		conds = append(conds, p)
 	}
-	if len(conds) == 0 {
-		return "true", nil
-	}
-	return "(" + strings.Join(conds, " AND ") + ")", nil
+	return and(conds), nil
 }
 
 // isNull reports whether an argument value is null, literally or through
@@ -275,4 +263,15 @@ func (c *compiler) isNull(v *ast.Value) bool {
 		return c.vars[v.Raw] == nil
 	}
 	return false
+}
+
+// and joins conditions with AND ("true" for none).
+func and(conds []string) string {
+	switch len(conds) {
+	case 0:
+		return "true"
+	case 1:
+		return conds[0]
+	}
+	return "(" + strings.Join(conds, " AND ") + ")"
 }
