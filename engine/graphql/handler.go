@@ -194,7 +194,12 @@ func (h *Handler) execute(ctx context.Context, req *Request, sess *Session) []by
 	if err != nil {
 		return mustJSON(errorBody(h.execError(err)))
 	}
+	size := 16
+	for i, f := range plan.Fields {
+		size += len(f.Alias) + len(results[i]) + 4
+	}
 	var out bytes.Buffer
+	out.Grow(size) // one allocation even for large results
 	out.WriteString(`{"data":{`)
 	for i, f := range plan.Fields {
 		if i > 0 {
