@@ -231,7 +231,11 @@ func (h *Handler) roleSchema(full *schema.Schema, sess *Session) (*schema.Schema
 	if sess.Admin || sess.Role == "admin" {
 		return full, opts, nil
 	}
-	s, err := full.ForRole(sess.Role)
+	forRole := full.ForRole
+	if sess.BackendOnly {
+		forRole = full.ForBackend
+	}
+	s, err := forRole(sess.Role)
 	if err != nil {
 		return nil, opts, &Error{Message: err.Error(), Code: "unexpected", Path: "$"}
 	}
@@ -254,6 +258,9 @@ func (h *Handler) prepare(s *schema.Schema, version int64, req *Request, sess *S
 	}
 	h.mu.Unlock()
 	key := sess.Role + "\x00" + req.OperationName + "\x00" + req.Query
+	if sess.BackendOnly {
+		key = "\x00backend-only" + key // validated against another schema
+	}
 	if p, ok := h.docs.get(key); ok {
 		return p
 	}

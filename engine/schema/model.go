@@ -30,6 +30,9 @@ type Schema struct {
 	Inconsistencies []metadata.Inconsistency
 	// Role is the role this schema serves ("admin" for the full schema).
 	Role string
+	// BackendOnly marks the schema of trusted backend requests (see
+	// ForBackend), where backend_only mutation permissions count.
+	BackendOnly bool
 	// Admin is the admin schema a role schema derives from (nil on the
 	// admin schema itself). Permission expressions are written against
 	// its tables.

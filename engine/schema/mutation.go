@@ -61,7 +61,8 @@ func (t *Table) Constraint(name string) *catalog.Constraint {
 func (s *Schema) IsAdmin() bool { return s.Role == "" || s.Role == "admin" }
 
 // CanInsert reports whether the schema's role may insert into t (and t is
-// insertable at all). Backend-only permissions do not count.
+// insertable at all). Backend-only permissions count only on the schema of
+// trusted backend requests (ForBackend).
 func (s *Schema) CanInsert(t *Table) bool {
 	if !t.Catalog.Insertable {
 		return false
@@ -69,7 +70,7 @@ func (s *Schema) CanInsert(t *Table) bool {
 	if s.IsAdmin() {
 		return true
 	}
-	return t.Insert != nil && !t.Insert.BackendOnly
+	return t.Insert != nil && (!t.Insert.BackendOnly || s.BackendOnly)
 }
 
 // CanUpdate reports whether the schema's role may update t.
@@ -80,7 +81,7 @@ func (s *Schema) CanUpdate(t *Table) bool {
 	if s.IsAdmin() {
 		return true
 	}
-	return t.Update != nil && !t.Update.BackendOnly
+	return t.Update != nil && (!t.Update.BackendOnly || s.BackendOnly)
 }
 
 // CanDelete reports whether the schema's role may delete from t.
@@ -91,7 +92,7 @@ func (s *Schema) CanDelete(t *Table) bool {
 	if s.IsAdmin() {
 		return true
 	}
-	return t.Delete != nil && !t.Delete.BackendOnly
+	return t.Delete != nil && (!t.Delete.BackendOnly || s.BackendOnly)
 }
 
 // CanReturn reports whether mutations of t may return its rows (the

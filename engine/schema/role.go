@@ -51,12 +51,36 @@ func (s *Schema) ForRole(role string) (*Schema, error) {
 	if s.roles == nil || s.perms == nil {
 		return nil, errors.New("schema: ForRole needs a schema made by Build")
 	}
+	return s.forRole(role, false)
+}
+
+// ForBackend is ForRole for trusted backend requests (the admin secret with
+// x-hasura-use-backend-only-permissions: true): the role's backend_only
+// insert, update and delete permissions count too.
+func (s *Schema) ForBackend(role string) (*Schema, error) {
+	if s.Admin != nil {
+		return s.Admin.ForBackend(role)
+	}
+	if role == "admin" {
+		return s, nil
+	}
+	if s.roles == nil || s.perms == nil {
+		return nil, errors.New("schema: ForBackend needs a schema made by Build")
+	}
+	return s.forRole(role, true)
+}
+
+func (s *Schema) forRole(role string, backend bool) (*Schema, error) {
 	if !s.perms.known[role] {
 		return s.emptyRole(role)
 	}
-	v, _ := s.roles.m.LoadOrStore(role, &roleEntry{})
+	key := role
+	if backend {
+		key += "\x00backend-only"
+	}
+	v, _ := s.roles.m.LoadOrStore(key, &roleEntry{})
 	e := v.(*roleEntry)
-	e.once.Do(func() { e.s, e.err = s.buildRole(role) })
+	e.once.Do(func() { e.s, e.err = s.deriveRole(role, s.perms.selectsOf(role), backend) })
 	return e.s, e.err
 }
 
@@ -66,7 +90,7 @@ func (s *Schema) emptyRole(role string) (*Schema, error) {
 	c := s.roles
 	var err error
 	// Named after the first such role: an empty Role would mean admin.
-	c.emptyOnce.Do(func() { c.empty, err = s.deriveRole(role, nil) })
+	c.emptyOnce.Do(func() { c.empty, err = s.deriveRole(role, nil, false) })
 	if c.empty == nil {
 		if err == nil {
 			err = errors.New("schema: the empty role schema failed to build")
@@ -78,16 +102,11 @@ func (s *Schema) emptyRole(role string) (*Schema, error) {
 	return &out, nil
 }
 
-// buildRole derives role's schema from its select permissions.
-func (s *Schema) buildRole(role string) (*Schema, error) {
-	return s.deriveRole(role, s.perms.selectsOf(role))
-}
-
 // deriveRole builds the schema of a role with the given select
 // permissions from the admin model: copies of the tables it can select
 // (the admin tables are never changed), restricted to what it may see and
 // linked to each other, then the GraphQL schema generated from them.
-func (s *Schema) deriveRole(role string, perms map[metadata.QualifiedTable]*selectPerm) (out *Schema, err error) {
+func (s *Schema) deriveRole(role string, perms map[metadata.QualifiedTable]*selectPerm, backend bool) (out *Schema, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			out, err = nil, fmt.Errorf("schema: building the schema of role %q failed: %v", role, p)
@@ -100,6 +119,7 @@ func (s *Schema) deriveRole(role string, perms map[metadata.QualifiedTable]*sele
 		Inconsistencies:  s.Inconsistencies,
 		Role:             role,
 		Admin:            s,
+		BackendOnly:      backend,
 	}
 	visible := map[*Table]*selectPerm{}
 	for _, t := range s.Tables {
