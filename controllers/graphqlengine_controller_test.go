@@ -119,7 +119,8 @@ var _ = Describe("GraphQLEngine workload", func() {
 		Expect(svc.Spec.Ports[0].Port).To(BeEquivalentTo(8080))
 
 		role := owned["Role"].(*rbacv1.Role)
-		Expect(role.Rules[0].ResourceNames).To(Equal([]string{"demo-metadata"}))
+		Expect(role.Rules[0].ResourceNames).To(Equal(controllers.MetadataConfigMapNames("demo")))
+		Expect(role.Rules[0].ResourceNames).To(ContainElements("demo-metadata", "demo-metadata-1", "demo-metadata-15"))
 
 		// Without a Deployment controller nothing becomes available.
 		Eventually(engineCondition(ns, "demo", v1alpha1.ConditionReady)).Should(haveReason(metav1.ConditionFalse, v1alpha1.ReasonDeploymentUnavailable))

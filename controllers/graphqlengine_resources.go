@@ -179,8 +179,9 @@ func BuildServiceAccount(e *v1alpha1.GraphQLEngine) *corev1ac.ServiceAccountAppl
 		WithOwnerReferences(ownerReference(e))
 }
 
-// BuildRole builds the engine's Role: read its own metadata ConfigMap, and
-// report on its own GraphQLEngine's status; nothing else.
+// BuildRole builds the engine's Role: read its own metadata ConfigMaps (the
+// main one and the parts a large document is split into), and report on its
+// own GraphQLEngine's status; nothing else.
 func BuildRole(e *v1alpha1.GraphQLEngine) *rbacv1ac.RoleApplyConfiguration {
 	return rbacv1ac.Role(e.Name, e.Namespace).
 		WithLabels(EngineLabels(e.Name)).
@@ -189,7 +190,7 @@ func BuildRole(e *v1alpha1.GraphQLEngine) *rbacv1ac.RoleApplyConfiguration {
 			rbacv1ac.PolicyRule().
 				WithAPIGroups(corev1.GroupName).
 				WithResources("configmaps").
-				WithResourceNames(MetadataConfigMapName(e.Name)).
+				WithResourceNames(MetadataConfigMapNames(e.Name)...).
 				WithVerbs("get", "list", "watch"),
 			rbacv1ac.PolicyRule().
 				WithAPIGroups(v1alpha1.GroupVersion.Group).

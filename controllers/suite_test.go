@@ -32,6 +32,9 @@ import (
 
 const testImage = "example.com/strata-engine:test"
 
+// metadataPartBytes is the ConfigMap part size of the suite's operator.
+const metadataPartBytes = 16 << 10
+
 var (
 	testEnv   *envtest.Environment
 	cfg       *rest.Config
@@ -99,6 +102,9 @@ var _ = BeforeSuite(func() {
 		MetricsAddr: "0",
 		ProbeAddr:   probeAddr,
 		EngineImage: testImage,
+		// Small ConfigMap parts, so that a few Tables make metadata that
+		// has to be split.
+		MaxConfigMapBytes: metadataPartBytes,
 	})
 	Expect(err).NotTo(HaveOccurred())
 	go func() {

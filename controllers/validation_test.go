@@ -265,13 +265,17 @@ var _ = Describe("CRD validation", func() {
 		t := validTable()
 		t.SetNamespace(ns)
 		Expect(k8s.Create(ctx, t)).To(Succeed())
+		// A merge patch, not an update: the operator writes the objects'
+		// status meanwhile, which would make an update conflict.
+		orig := t.DeepCopy()
 		t.Spec.EngineRef.Name = "other"
-		expectRejected(k8s.Update(ctx, t), "engineRef is immutable")
+		expectRejected(k8s.Patch(ctx, t, client.MergeFrom(orig)), "engineRef is immutable")
 
 		p := validPermission(v1alpha1.ActionSelect)
 		p.SetNamespace(ns)
 		Expect(k8s.Create(ctx, p)).To(Succeed())
+		origP := p.DeepCopy()
 		p.Spec.Table = "other"
-		expectRejected(k8s.Update(ctx, p), "table is immutable")
+		expectRejected(k8s.Patch(ctx, p, client.MergeFrom(origP)), "table is immutable")
 	})
 })

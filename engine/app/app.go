@@ -10,8 +10,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	crconfig "sigs.k8s.io/controller-runtime/pkg/client/config"
 
 	"github.com/stratagql/strata/engine/auth"
 	"github.com/stratagql/strata/engine/catalog"
@@ -141,7 +144,17 @@ func (e *Engine) openStore(ctx context.Context) (metastore.Store, error) {
 	case e.cfg.MetadataFile != "":
 		return metastore.NewFile(e.cfg.MetadataFile, e.log)
 	case e.cfg.MetadataConfigMap != "":
-		return nil, fmt.Errorf("--metadata-configmap %s: the ConfigMap metadata source is not available in this build", e.cfg.MetadataConfigMap)
+		// The operator publishes the ConfigMap; a new engine waits a while
+		// for it (and for valid content) rather than crash-looping.
+		const configMapWait = 45 * time.Second
+		ns, name, _ := strings.Cut(e.cfg.MetadataConfigMap, "/")
+		rc, err := crconfig.GetConfig()
+		if err != nil {
+			return nil, fmt.Errorf("--metadata-configmap %s: no Kubernetes API server configured (in-cluster or KUBECONFIG): %w", e.cfg.MetadataConfigMap, err)
+		}
+		wait, cancel := context.WithTimeout(ctx, configMapWait)
+		defer cancel()
+		return metastore.NewConfigMap(wait, rc, ns, name, e.log)
 	}
 	return metastore.NewPostgres(ctx, e.pool, e.log)
 }

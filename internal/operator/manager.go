@@ -40,6 +40,9 @@ type Options struct {
 	// EngineImage is the default engine image for GraphQLEngines that name
 	// none; DefaultEngineImage when empty.
 	EngineImage string
+	// MaxConfigMapBytes is the largest chunk of gzipped metadata the
+	// metadata controller puts in one ConfigMap; the default when 0.
+	MaxConfigMapBytes int
 }
 
 // NewScheme returns a scheme with the core Kubernetes types and Strata's API.
@@ -67,10 +70,14 @@ func ownedObjectsCache() map[client.Object]cache.ByObject {
 		&rbacv1.Role{}:                  managed,
 		&rbacv1.RoleBinding{}:           managed,
 		&policyv1.PodDisruptionBudget{}: managed,
+		// The metadata ConfigMaps; only their metadata is cached.
+		&corev1.ConfigMap{}: managed,
 	}
 }
 
-// NewManager creates the manager with probes and every Strata controller registered.
+// NewManager creates the manager with probes and every Strata controller
+// registered: the GraphQLEngine workload controller and the metadata
+// controller.
 func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	s, err := NewScheme()
 	if err != nil {
@@ -110,6 +117,13 @@ func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		EngineImage: image,
 	}).SetupWithManager(ctx, mgr); err != nil {
 		return nil, fmt.Errorf("set up GraphQLEngine controller: %w", err)
+	}
+	if err := (&controllers.MetadataReconciler{
+		Client:            mgr.GetClient(),
+		Recorder:          mgr.GetEventRecorder(EventRecorderName),
+		MaxConfigMapBytes: o.MaxConfigMapBytes,
+	}).SetupWithManager(ctx, mgr); err != nil {
+		return nil, fmt.Errorf("set up metadata controller: %w", err)
 	}
 	return mgr, nil
 }

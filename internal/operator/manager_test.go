@@ -26,8 +26,8 @@ func TestNewSchemeKnowsEveryKind(t *testing.T) {
 
 func TestOwnedObjectsCacheSelectsManagedObjects(t *testing.T) {
 	byObject := ownedObjectsCache()
-	if len(byObject) != 6 {
-		t.Fatalf("cache options cover %d kinds, want the 6 owned kinds", len(byObject))
+	if len(byObject) != 7 {
+		t.Fatalf("cache options cover %d kinds, want the 7 owned kinds", len(byObject))
 	}
 	for obj, o := range byObject {
 		if got, want := o.Label.String(), controllers.LabelManagedBy+"="+controllers.ManagedByValue; got != want {
