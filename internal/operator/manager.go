@@ -93,7 +93,12 @@ func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		// Stop reconciling as soon as leadership is lost on shutdown, so a
 		// new leader takes over without waiting for the lease to expire.
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                         cache.Options{ByObject: ownedObjectsCache()},
+		Cache: cache.Options{
+			ByObject: ownedObjectsCache(),
+			// No controller reads managedFields; they are often the
+			// larger part of a cached Table or Permission.
+			DefaultTransform: cache.TransformStripManagedFields(),
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)
