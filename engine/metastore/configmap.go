@@ -139,9 +139,24 @@ func (c *ConfigMap) Load(context.Context) (*metadata.Metadata, int64, error) {
 	return md, v, nil
 }
 
-// Save implements Store; the metadata is managed by Kubernetes resources.
+// ErrManagedByKubernetes is what a ConfigMap store's Save returns. It is an
+// ErrReadOnly (errors.Is) whose message tells the user where to make the
+// change instead.
+var ErrManagedByKubernetes error = managedError{}
+
+type managedError struct{}
+
+func (managedError) Error() string {
+	return "metadata is managed by Kubernetes resources (GraphQLEngine, Table, Permission): change them instead of using the metadata API"
+}
+
+// Is makes errors.Is(err, ErrReadOnly) hold.
+func (managedError) Is(target error) bool { return target == ErrReadOnly }
+
+// Save implements Store; the metadata is managed by Kubernetes resources,
+// so it returns ErrManagedByKubernetes.
 func (c *ConfigMap) Save(context.Context, *metadata.Metadata, int64) (int64, error) {
-	return 0, ErrReadOnly
+	return 0, ErrManagedByKubernetes
 }
 
 // Hash returns the sha256 of the document at the given version (the

@@ -148,7 +148,7 @@ func TestConfigMapStoreFollowsValidChanges(t *testing.T) {
 	if !ReadOnly(s) {
 		t.Fatal("a ConfigMap store must be read-only")
 	}
-	if _, err := s.Save(ctx, metadata.Empty(), 1); !errors.Is(err, ErrReadOnly) {
+	if _, err := s.Save(ctx, metadata.Empty(), 1); !errors.Is(err, ErrReadOnly) || !strings.Contains(err.Error(), "metadata is managed by Kubernetes resources") {
 		t.Fatalf("Save: %v", err)
 	}
 	if got := tables(t, s); len(got) != 1 || got[0] != "album" {
