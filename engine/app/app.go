@@ -23,6 +23,7 @@ import (
 	"github.com/stratagql/strata/engine/database"
 	"github.com/stratagql/strata/engine/execute"
 	"github.com/stratagql/strata/engine/graphql"
+	"github.com/stratagql/strata/engine/metadata"
 	"github.com/stratagql/strata/engine/metadataapi"
 	"github.com/stratagql/strata/engine/metastore"
 	"github.com/stratagql/strata/engine/schema"
@@ -81,6 +82,14 @@ func (e *Engine) start(ctx context.Context) error {
 	})
 	if err != nil {
 		return err
+	}
+	if cm, ok := store.(*metastore.ConfigMap); ok {
+		// Report what this engine serves (and what it left out) on its
+		// GraphQLEngine's status, for the operator's conditions.
+		cm.ReportServed(func() (int64, []metadata.Inconsistency) {
+			s := mgr.Current()
+			return s.ResourceVersion, s.Inconsistencies
+		}, mgr.Subscribe)
 	}
 	bg, stop := context.WithCancel(context.Background())
 	if err := mgr.Start(bg); err != nil {

@@ -88,8 +88,10 @@ func toAPIError(err error, path string) *Error {
 		e := newErr(http.StatusBadRequest, codeUnexpected, path, "%s", inc.Error())
 		e.Internal = inc.Objects
 		return e
+	case errors.Is(err, metastore.ErrManagedByKubernetes):
+		return newErr(http.StatusBadRequest, codeNotSupported, path, "%s", metastore.ErrManagedByKubernetes.Error())
 	case errors.Is(err, metastore.ErrReadOnly):
-		return newErr(http.StatusBadRequest, codeNotSupported, path, "metadata is read-only: it is served from a file or ConfigMap")
+		return newErr(http.StatusBadRequest, codeNotSupported, path, "metadata is read-only: it is served from a file (--metadata-file)")
 	case errors.Is(err, metastore.ErrConflict):
 		return newErr(http.StatusConflict, codeConflict, "$", "metadata resource version did not match current version")
 	}
