@@ -2,6 +2,7 @@ package controllers_test
 
 import (
 	"net/http"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -211,8 +212,16 @@ var _ = Describe("GraphQLEngine workload", func() {
 		createEngine(ns, "demo", nil)
 		Eventually(engineCondition(ns, "demo", v1alpha1.ConditionReady)).ShouldNot(BeNil())
 		dep, eng := &appsv1.Deployment{}, &v1alpha1.GraphQLEngine{}
+		// Let the running controllers (workload and metadata) settle first:
+		// the engine is unchanged across two polls half a second apart.
+		last := ""
+		Eventually(func() bool {
+			Expect(fetch(eng, ns, "demo")()).To(Succeed())
+			settled := eng.ResourceVersion == last
+			last = eng.ResourceVersion
+			return settled
+		}).WithPolling(500 * time.Millisecond).WithTimeout(20 * time.Second).Should(BeTrue())
 		Expect(fetch(dep, ns, "demo")()).To(Succeed())
-		Expect(fetch(eng, ns, "demo")()).To(Succeed())
 
 		r := &controllers.GraphQLEngineReconciler{
 			Client:      mgr.GetClient(),
