@@ -115,7 +115,6 @@ func (e *Engine) start(ctx context.Context) error {
 			Exec:         &execute.Executor{Pool: e.pool},
 			Opts:         compile.Options{StringifyNumeric: cfg.StringifyNumericTypes},
 			Authenticate: e.authenticate,
-			Log:          log,
 			DevMode:      cfg.DevMode,
 		}
 		routes["/v1/graphql"] = gh

@@ -2,6 +2,7 @@ package compile
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -294,7 +295,7 @@ func literal(x any, def *ast.Definition) *ast.Value {
 		for k := range t {
 			keys = append(keys, k)
 		}
-		sortStrings(keys)
+		sort.Strings(keys)
 		v := &ast.Value{Kind: ast.ObjectValue, Definition: def}
 		for _, k := range keys {
 			v.Children = append(v.Children, &ast.ChildValue{Name: k, Value: literal(t[k], nil)})
@@ -319,14 +320,6 @@ func literal(x any, def *ast.Definition) *ast.Value {
 			return &ast.Value{Kind: ast.FloatValue, Raw: s}
 		}
 		return &ast.Value{Kind: ast.IntValue, Raw: s}
-	}
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"sort"
 	"strconv"
@@ -46,7 +45,6 @@ type Handler struct {
 	// Authenticate resolves the request's session from its headers and
 	// body; nil treats every request as admin.
 	Authenticate func(r *http.Request, body []byte) (*Session, *auth.Error)
-	Log          *slog.Logger
 	// DevMode adds internal error details.
 	DevMode bool
 

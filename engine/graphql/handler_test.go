@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -80,7 +79,6 @@ func newHandler(opts compile.Options) *Handler {
 		Schema: func() (*schema.Schema, int64) { return shared.schema, 1 },
 		Exec:   &execute.Executor{Pool: shared.pool},
 		Opts:   opts,
-		Log:    slog.New(slog.DiscardHandler),
 	}
 }
 

@@ -2,7 +2,6 @@ package graphql
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 	"testing"
 
@@ -56,7 +55,6 @@ func TestMutationPermissions(t *testing.T) {
 	h := &Handler{
 		Schema: func() (*schema.Schema, int64) { return full, 1 },
 		Exec:   &execute.Executor{Pool: e.pool},
-		Log:    slog.New(slog.DiscardHandler),
 	}
 	h.init()
 	user := &Session{Role: "user", Vars: map[string]string{"x-hasura-role": "user", "x-hasura-user-id": "1"}}

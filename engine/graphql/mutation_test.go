@@ -3,7 +3,6 @@ package graphql
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"strings"
 	"testing"
 
@@ -134,7 +133,6 @@ func newMutationEnv(tb testing.TB) *mutationEnv {
 	h := &Handler{
 		Schema: func() (*schema.Schema, int64) { return s, 1 },
 		Exec:   &execute.Executor{Pool: pool},
-		Log:    slog.New(slog.DiscardHandler),
 	}
 	return &mutationEnv{pool: pool, s: s, h: h}
 }

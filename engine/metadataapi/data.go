@@ -26,11 +26,7 @@ type selectArgs struct {
 }
 
 func selectData(ctx context.Context, c *call) (any, error) {
-	o, perr := newObject(c.args, c.path)
-	if perr != nil {
-		return nil, perr
-	}
-	t, perr := o.tableArgs()
+	o, t, perr := c.tableCommand()
 	if perr != nil {
 		return nil, perr
 	}
@@ -58,11 +54,7 @@ func selectData(ctx context.Context, c *call) (any, error) {
 }
 
 func countData(ctx context.Context, c *call) (any, error) {
-	o, perr := newObject(c.args, c.path)
-	if perr != nil {
-		return nil, perr
-	}
-	t, perr := o.tableArgs()
+	o, t, perr := c.tableCommand()
 	if perr != nil {
 		return nil, perr
 	}
@@ -114,6 +106,16 @@ func countData(ctx context.Context, c *call) (any, error) {
 		return nil, fmt.Errorf("count: decode result: %w", err)
 	}
 	return map[string]int64{"count": out.Aggregate.Count}, nil
+}
+
+// tableCommand opens a data command's args and reads its source and table.
+func (c *call) tableCommand() (*object, target, *Error) {
+	o, perr := newObject(c.args, c.path)
+	if perr != nil {
+		return nil, target{}, perr
+	}
+	t, perr := o.tableArgs()
+	return o, t, perr
 }
 
 // servedTable finds a tracked, consistent table and its select root field.

@@ -14,11 +14,7 @@ import (
 // mutation compiler, its single transaction and its error mapping.
 
 func insertData(ctx context.Context, c *call) (any, error) {
-	o, perr := newObject(c.args, c.path)
-	if perr != nil {
-		return nil, perr
-	}
-	t, perr := o.tableArgs()
+	o, t, perr := c.tableCommand()
 	if perr != nil {
 		return nil, perr
 	}
@@ -66,11 +62,7 @@ func insertData(ctx context.Context, c *call) (any, error) {
 }
 
 func updateData(ctx context.Context, c *call) (any, error) {
-	o, perr := newObject(c.args, c.path)
-	if perr != nil {
-		return nil, perr
-	}
-	t, perr := o.tableArgs()
+	o, t, perr := c.tableCommand()
 	if perr != nil {
 		return nil, perr
 	}
@@ -115,11 +107,7 @@ func updateData(ctx context.Context, c *call) (any, error) {
 }
 
 func deleteData(ctx context.Context, c *call) (any, error) {
-	o, perr := newObject(c.args, c.path)
-	if perr != nil {
-		return nil, perr
-	}
-	t, perr := o.tableArgs()
+	o, t, perr := c.tableCommand()
 	if perr != nil {
 		return nil, perr
 	}
