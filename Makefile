@@ -12,6 +12,13 @@ CONTROLLER_GEN_VERSION ?= v0.23.0
 KUSTOMIZE_VERSION ?= v5.8.2
 CONTROLLER_GEN := $(LOCALBIN)/controller-gen-$(CONTROLLER_GEN_VERSION)
 KUSTOMIZE := $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
+HELM_VERSION ?= v3.22.0
+HELM := $(LOCALBIN)/helm-$(HELM_VERSION)
+# helm's Makefile stamps its version and the Kubernetes version of its
+# client-go modules (v0.37 = Kubernetes 1.37) at link time; go install does not.
+HELM_LDFLAGS := -s -w -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+	-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=37 \
+	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37
 # Go test flags; TEST_FLAGS=-run=Foo narrows a run.
 TEST_FLAGS ?=
 
@@ -73,6 +80,11 @@ lint: ## Check formatting (gofmt) and run go vet.
 manifests: controller-gen ## Generate CRDs and RBAC from the API types and markers.
 	$(CONTROLLER_GEN) rbac:roleName=operator crd paths="./api/..." paths="./controllers/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
 	@rm -f charts/strata/crds/*.yaml && cp config/crd/bases/*.yaml charts/strata/crds/ && cp config/rbac/role.yaml charts/strata/files/operator-role.yaml
+	@$(MAKE) --no-print-directory docs
+
+.PHONY: docs
+docs: ## Generate docs/crd-reference.md from the CRDs and API types.
+	go run ./hack/crdref -crds config/crd/bases -out docs/crd-reference.md
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods for the API types.
@@ -115,3 +127,7 @@ controller-gen: ## Install controller-gen into bin/.
 .PHONY: kustomize
 kustomize: ## Install kustomize into bin/.
 	@hack/go-install.sh sigs.k8s.io/kustomize/kustomize/v5 $(KUSTOMIZE_VERSION) $(KUSTOMIZE)
+
+.PHONY: helm
+helm: ## Install helm into bin/.
+	@hack/go-install.sh helm.sh/helm/v3/cmd/helm $(HELM_VERSION) $(HELM) "$(HELM_LDFLAGS)"
