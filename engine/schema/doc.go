@@ -55,5 +55,10 @@
 //
 // Insert, update and delete permissions are validated at Build too; the
 // consistent ones are kept, normalised, on the admin schema for the role
-// schemas' mutation fields.
+// schemas' mutation fields. An inherited role inherits a mutation
+// permission when its parents that have one agree (a conflict is an
+// "inherited role permission inconsistency"). A table the role may write
+// but not select is in its schema as a write-only copy: no fields, no
+// query root fields, a Select filter no row passes, and mutation fields
+// answering affected_rows only (CanReturn is false).
 package schema

@@ -168,9 +168,10 @@ func (g *gen) relInsertInputType(t *Table, kind string) string {
 }
 
 // onConflictType is "<t>_on_conflict", or "" when t has no primary key or
-// unique constraint to conflict on.
+// unique constraint to conflict on, or the role may not update t: Hasura
+// documents that only tables with update permissions are upsertable.
 func (g *gen) onConflictType(t *Table) string {
-	if len(t.Constraints()) == 0 {
+	if len(t.Constraints()) == 0 || !g.m.CanUpdate(t) {
 		return ""
 	}
 	name := t.TypeName + "_on_conflict"

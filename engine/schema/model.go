@@ -77,6 +77,10 @@ type Table struct {
 	Update *UpdatePermission
 	Delete *DeletePermission
 
+	// writeOnly marks a role schema's table the role may write but not
+	// select (see writeOnlyTable).
+	writeOnly bool
+
 	// queryRoots and subscriptionRoots are the root fields a role schema's
 	// table has (query_root_fields / subscription_root_fields); nil: all.
 	queryRoots, subscriptionRoots rootSet

@@ -96,8 +96,9 @@ func (s *Schema) CanDelete(t *Table) bool {
 }
 
 // CanReturn reports whether mutations of t may return its rows (the
-// role's select permission): admin always may.
-func (s *Schema) CanReturn(t *Table) bool { return s.IsAdmin() || t.Select != nil }
+// role's select permission): admin always may, a role that may write t but
+// not select it may not.
+func (s *Schema) CanReturn(t *Table) bool { return s.IsAdmin() || t.Select != nil && !t.writeOnly }
 
 // InsertColumns are the columns of t the schema's role may give on insert.
 func (s *Schema) InsertColumns(t *Table) []*Column {

@@ -98,8 +98,8 @@ func MutationPermissions(t *Table, role string) (*InsertPermission, *UpdatePermi
 
 // attachMutationPermissions sets role's insert, update and delete
 // permissions (validated at Build) on the tables of its schema out, which
-// is derived from the admin schema s. Inherited roles get none: Hasura
-// does not inherit mutation permissions.
+// is derived from the admin schema s (an inherited role's are derived from
+// its parents' at Build, see inheritMutationPermissions).
 func (s *Schema) attachMutationPermissions(out *Schema, role string) {
 	if s.perms == nil || role == "" {
 		return

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/stratagql/strata/engine/schema"
 )
 
@@ -225,10 +227,23 @@ func TestInheritedRoleOverride(t *testing.T) {
 	if ar := over.TablesByName[qt("public", "article")]; ar == nil || string(ar.Select.Filter) != `{"_or":[{"author":{"id":{"_eq":"x-hasura-user-id"}}}]}` {
 		t.Errorf("over article: %+v", ar)
 	}
-	// A role with mutation permissions only has an empty query root.
+	// A role with mutation permissions only has an empty query root and
+	// the mutation fields that return no rows.
 	upd, err := s.ForRole("upd")
-	if err != nil || len(upd.Tables) != 0 || upd.GraphQL.Query.Fields.ForName("no_queries_available") == nil {
-		t.Errorf("upd: %v", err)
+	if err != nil || len(upd.GraphQL.Query.Fields) != 3 || upd.GraphQL.Query.Fields.ForName("no_queries_available") == nil {
+		t.Fatalf("upd: %v", err)
+	}
+	if got := fieldNames(upd.GraphQL.Mutation.Fields); got != "update_article update_article_many" {
+		t.Errorf("upd mutation_root: %s", got)
+	}
+	if got := fieldNames(upd.GraphQL.Types["article_mutation_response"].Fields); got != "affected_rows" {
+		t.Errorf("upd article_mutation_response: %s", got)
+	}
+	if got := fieldNames(upd.GraphQL.Types["article_bool_exp"].Fields); got != "_and _not _or" {
+		t.Errorf("upd article_bool_exp: %s", got)
+	}
+	if upd.GraphQL.Types["article"] != nil || upd.GraphQL.Subscription != nil {
+		t.Error("upd sees the article object type or a subscription root")
 	}
 }
 
@@ -279,4 +294,13 @@ func TestValidateBoolExp(t *testing.T) {
 			t.Errorf("%s:\n got %s (%v)\nwant %s", c.in, got, err, c.out)
 		}
 	}
+}
+
+// fieldNames lists the fields' names.
+func fieldNames(fs ast.FieldList) string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.Name
+	}
+	return strings.Join(names, " ")
 }

@@ -15,6 +15,9 @@ type rolePerms struct {
 	// selects[role][table] are the select permissions written in metadata
 	// (for inherited roles, the ones overriding the inherited permission).
 	selects map[string]map[metadata.QualifiedTable]*selectPerm
+	// inserts, updates and deletes are the mutation permissions, for
+	// inherited roles their own and those inherited from their parents
+	// (see inheritMutationPermissions).
 	inserts map[string]map[metadata.QualifiedTable]*metadata.InsertPermDef
 	updates map[string]map[metadata.QualifiedTable]*metadata.UpdatePermDef
 	deletes map[string]map[metadata.QualifiedTable]*metadata.DeletePermDef
@@ -126,6 +129,7 @@ func (r *resolver) resolvePermissions(md *metadata.Metadata) {
 	if md != nil {
 		r.resolveInheritedRoles(md.InheritedRoles)
 	}
+	r.inheritMutationPermissions()
 }
 
 // permInconsistent reports a permission as get_inconsistent_metadata does,

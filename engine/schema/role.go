@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -142,6 +143,11 @@ func (s *Schema) deriveRole(role string, perms map[metadata.QualifiedTable]*sele
 	for _, t := range s.Tables {
 		sp := visible[t]
 		if sp == nil {
+			if s.perms.writes(role, t.Name) {
+				c := writeOnlyTable(t)
+				out.Tables = append(out.Tables, c)
+				out.TablesByName[c.Name] = c
+			}
 			continue
 		}
 		c := new(Table)
@@ -229,6 +235,29 @@ func (s *Schema) deriveRole(role string, perms map[metadata.QualifiedTable]*sele
 	return out, nil
 }
 
+// denyAll is a row filter no row passes.
+var denyAll = json.RawMessage(`{"_or":[]}`)
+
+// writeOnlyTable is the role copy of t for a role that may insert into,
+// update or delete from t but not select it. As Hasura documents, such a
+// role gets insert_<t>, update_<t>, update_<t>_many and delete_<t>
+// answering affected_rows only: returning, insert_<t>_one and the _by_pk
+// fields return rows and need the select permission. The copy has no
+// field of its own (so <t>_bool_exp has only _and, _or and _not: a where
+// cannot test what the role cannot read), no query or subscription root
+// field and, should anything still select its rows, a filter no row
+// passes.
+func writeOnlyTable(t *Table) *Table {
+	c := new(Table)
+	*c = *t
+	c.Select = &SelectPermission{Filter: denyAll}
+	c.writeOnly = true
+	c.queryRoots, c.subscriptionRoots = rootSet{}, rootSet{}
+	c.Columns, c.Relationships, c.ComputedFields, c.PrimaryKey = nil, nil, nil, nil
+	c.FieldsByName = map[string]Field{}
+	return c
+}
+
 // hasVisibleField reports whether a role with select permission sp on t
 // sees at least one field of it, given the tables it can select.
 func hasVisibleField(t *Table, sp *selectPerm, visible map[*Table]*selectPerm) bool {
@@ -266,9 +295,9 @@ func (s *Schema) Roles() []string {
 }
 
 // insertPerm, updatePerm and deletePerm return role's consistent
-// (validated at Build) mutation permission on table q, with its filter and
-// check in NormalizeBoolExp's canonical form, or nil. Inherited roles do
-// not inherit mutation permissions yet.
+// (validated at Build, or for an inherited role derived from its parents')
+// mutation permission on table q, with its filter and check in
+// NormalizeBoolExp's canonical form, or nil.
 func (s *Schema) insertPerm(role string, q metadata.QualifiedTable) *metadata.InsertPermDef {
 	if s.Admin != nil {
 		return s.Admin.insertPerm(role, q)
@@ -288,4 +317,10 @@ func (s *Schema) deletePerm(role string, q metadata.QualifiedTable) *metadata.De
 		return s.Admin.deletePerm(role, q)
 	}
 	return s.perms.deletes[role][q]
+}
+
+// writes reports whether role has an insert, update or delete permission
+// on table q.
+func (p *rolePerms) writes(role string, q metadata.QualifiedTable) bool {
+	return p.inserts[role][q] != nil || p.updates[role][q] != nil || p.deletes[role][q] != nil
 }
