@@ -236,6 +236,11 @@ func settingRows(t *schema.Table, rows, counted []int) rowsSource {
 // response builds a root field's JSON value from the affected rows: the
 // mutation response object, or (single) the one row or null.
 func (m *mutation) response(t *schema.Table, f *ast.Field, single bool, src rowsSource, path []string) (string, error) {
+	if single && !m.s.CanReturn(t) {
+		// Validation already refuses it: a role without select permission
+		// has no single-row mutation fields.
+		return "", validationErr(path, "field '%s' not found in type: 'mutation_root'", f.Name)
+	}
 	if single {
 		alias := m.newAlias("_t")
 		obj, joins, err := m.object(t, alias, f.SelectionSet, path)
@@ -258,6 +263,9 @@ func (m *mutation) response(t *schema.Table, f *ast.Field, single bool, src rows
 		case "affected_rows":
 			pairs = append(pairs, key, src.count)
 		case "returning":
+			if !m.s.CanReturn(t) {
+				return "", validationErr(spath, "field 'returning' not found in type: '%s_mutation_response'", t.TypeName)
+			}
 			alias := m.newAlias("_t")
 			obj, joins, err := m.object(t, alias, sub.SelectionSet, spath)
 			if err != nil {

@@ -71,9 +71,10 @@ func (m *mutation) insert(root *schema.RootField, f *ast.Field) error {
 		// One statement: the insert and its response.
 		m.begin()
 		dml := "SELECT * FROM " + qualified(t) + " WHERE false"
+		upsert := false
 		if len(rows) > 0 {
 			var err error
-			if dml, err = m.insertDML(t, rows, onConflict, nil, path); err != nil {
+			if dml, upsert, err = m.insertDML(t, rows, onConflict, nil, path); err != nil {
 				return err
 			}
 		}
@@ -81,7 +82,7 @@ func (m *mutation) insert(root *schema.RootField, f *ast.Field) error {
 		if err != nil {
 			return err
 		}
-		tail, err := m.insertCheck(t, "_w", "SELECT "+resp)
+		tail, err := m.insertCheck(t, "_w", "SELECT "+resp, upsert)
 		if err != nil {
 			return err
 		}
@@ -336,7 +337,7 @@ func settingValue(n int, src string, dst *schema.Column) string {
 // new setting, which it returns.
 func (m *mutation) insertStore(t *schema.Table, rows []*insertRow, onConflict *ast.Value, fixed []fixedCol, path, mustMsg string) (int, error) {
 	m.begin()
-	dml, err := m.insertDML(t, rows, onConflict, fixed, path)
+	dml, upsert, err := m.insertDML(t, rows, onConflict, fixed, path)
 	if err != nil {
 		return 0, err
 	}
@@ -345,7 +346,7 @@ func (m *mutation) insertStore(t *schema.Table, rows []*insertRow, onConflict *a
 	if mustMsg != "" {
 		tail = "CASE WHEN NOT EXISTS (SELECT 1 FROM _w) THEN " + m.raise(&Error{Message: mustMsg, Code: "not-supported", Path: path}) + " ELSE " + tail + " END"
 	}
-	sel, err := m.insertCheck(t, "_w", "SELECT "+tail)
+	sel, err := m.insertCheck(t, "_w", "SELECT "+tail, upsert)
 	if err != nil {
 		return 0, err
 	}
@@ -354,8 +355,10 @@ func (m *mutation) insertStore(t *schema.Table, rows []*insertRow, onConflict *a
 	return n, nil
 }
 
-// insertDML renders INSERT INTO t ... RETURNING * for rows.
-func (m *mutation) insertDML(t *schema.Table, rows []*insertRow, onConflict *ast.Value, fixed []fixedCol, path string) (string, error) {
+// insertDML renders INSERT INTO t ... RETURNING * for rows. upsert
+// reports an ON CONFLICT clause that may update rows whose RETURNING adds
+// upsertInserted (see insertCheck).
+func (m *mutation) insertDML(t *schema.Table, rows []*insertRow, onConflict *ast.Value, fixed []fixedCol, path string) (sql string, upsert bool, err error) {
 	// The columns given, in first-seen order; rows lacking one take its
 	// default.
 	var cols []*schema.Column
@@ -377,12 +380,12 @@ func (m *mutation) insertDML(t *schema.Table, rows []*insertRow, onConflict *ast
 	}
 	for _, fc := range fixed {
 		if seen[fc.col.Name] {
-			return "", errorf("validation-failed", path, "cannot insert %q columns as their values are already being determined by parent insert", fc.col.Name)
+			return "", false, errorf("validation-failed", path, "cannot insert %q columns as their values are already being determined by parent insert", fc.col.Name)
 		}
 	}
 	presets, err := m.insertPresets(t, seen, fixed)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + qualified(t) + " AS _t")
@@ -423,7 +426,7 @@ func (m *mutation) insertDML(t *schema.Table, rows []*insertRow, onConflict *ast
 			for j, r := range rows {
 				s, err := m.columnText(c, r.cols[indexOf(r.cols, c)].v)
 				if err != nil {
-					return "", err
+					return "", false, err
 				}
 				vals[j] = s
 			}
@@ -451,7 +454,7 @@ func (m *mutation) insertDML(t *schema.Table, rows []*insertRow, onConflict *ast
 				}
 				p, err := m.columnParam(c, r.cols[j].v)
 				if err != nil {
-					return "", err
+					return "", false, err
 				}
 				vals = append(vals, p)
 			}
@@ -460,14 +463,18 @@ func (m *mutation) insertDML(t *schema.Table, rows []*insertRow, onConflict *ast
 		}
 	}
 	if onConflict != nil {
-		oc, err := m.onConflict(t, onConflict, path)
+		oc, updates, err := m.onConflict(t, onConflict, path)
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
 		b.WriteString(oc)
+		upsert = updates && needsUpsertColumn(t)
 	}
 	b.WriteString(" RETURNING *")
-	return b.String(), nil
+	if upsert {
+		b.WriteString(", (_t.xmax = 0) AS " + upsertInserted)
+	}
+	return b.String(), upsert, nil
 }
 
 func indexOf(cols []colValue, c *schema.Column) int {
@@ -491,33 +498,34 @@ func (m *mutation) noSlots(rows []*insertRow) bool {
 	return true
 }
 
-// onConflict renders the ON CONFLICT clause of an insert into t.
-func (m *mutation) onConflict(t *schema.Table, v *ast.Value, path string) (string, error) {
+// onConflict renders the ON CONFLICT clause of an insert into t; updates
+// reports DO UPDATE (update_columns not empty).
+func (m *mutation) onConflict(t *schema.Table, v *ast.Value, path string) (clause string, updates bool, err error) {
 	cpath := path
 	name := m.child(v, "constraint")
 	if name == nil {
-		return "", errorf("validation-failed", cpath, "missing required field 'constraint'")
+		return "", false, errorf("validation-failed", cpath, "missing required field 'constraint'")
 	}
 	con := t.Constraint(name.Raw)
 	if con == nil {
-		return "", errorf("validation-failed", cpath, "unexpected value %q for enum: '%s_constraint'", name.Raw, t.TypeName)
+		return "", false, errorf("validation-failed", cpath, "unexpected value %q for enum: '%s_constraint'", name.Raw, t.TypeName)
 	}
 	var sets []string
 	for _, it := range children(m.child(v, "update_columns")) {
 		uc := m.writeColumn(t, it.Raw)
 		if uc == nil {
-			return "", errorf("validation-failed", cpath, "unexpected value %q for enum: '%s_update_column'", it.Raw, t.TypeName)
+			return "", false, errorf("validation-failed", cpath, "unexpected value %q for enum: '%s_update_column'", it.Raw, t.TypeName)
 		}
 		n := catalog.QuoteIdent(uc.Name)
 		sets = append(sets, n+" = EXCLUDED."+n)
 	}
-	clause := " ON CONFLICT ON CONSTRAINT " + catalog.QuoteIdent(con.Name)
+	clause = " ON CONFLICT ON CONSTRAINT " + catalog.QuoteIdent(con.Name)
 	if len(sets) == 0 {
-		return clause + " DO NOTHING", nil
+		return clause + " DO NOTHING", false, nil
 	}
 	presets, err := m.updatePresets(t, nil)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	for _, p := range presets {
 		sets = append(sets, catalog.QuoteIdent(p.col.Name)+" = "+p.expr)
@@ -526,13 +534,13 @@ func (m *mutation) onConflict(t *schema.Table, v *ast.Value, path string) (strin
 	if w := m.child(v, "where"); w != nil {
 		cond, err := m.boolExp(t, "_t", w, []string{"selectionSet"})
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
 		conds = append(conds, cond)
 	}
 	filter, err := m.updateFilter(t, "_t")
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if filter != "" {
 		conds = append(conds, filter)
@@ -541,7 +549,7 @@ func (m *mutation) onConflict(t *schema.Table, v *ast.Value, path string) (strin
 	if len(conds) > 0 {
 		clause += " WHERE " + strings.Join(conds, " AND ")
 	}
-	return clause, nil
+	return clause, true, nil
 }
 
 // columnParam binds a column's input value and returns its placeholder,

@@ -112,12 +112,53 @@ func (m *mutation) permCondition(t *schema.Table, alias string, exp json.RawMess
 
 // insertCheck returns sel (a SELECT over the inserted rows of CTE w) with
 // the insert permission's check of every row: the statement fails with
-// Hasura's permission error when a row does not pass.
-func (m *mutation) insertCheck(t *schema.Table, w, sel string) (string, error) {
-	if t.Insert == nil {
+// Hasura's permission error when a row does not pass. When the insert is
+// an upsert that may update rows (upsert), w has the column
+// upsertInserted and the rows the ON CONFLICT clause updated are checked
+// against the update permission's check instead: Hasura applies the
+// update permission to the conflicting rows an upsert updates.
+func (m *mutation) insertCheck(t *schema.Table, w, sel string, upsert bool) (string, error) {
+	if !upsert {
+		if t.Insert == nil {
+			return sel, nil
+		}
+		return m.rowCheck(t, w, sel, t.Insert.Check)
+	}
+	alias := m.newAlias("_c")
+	var ins, upd string
+	var err error
+	if t.Insert != nil {
+		if ins, err = m.permCondition(t, alias, t.Insert.Check); err != nil {
+			return "", err
+		}
+	}
+	if t.Update != nil {
+		if upd, err = m.permCondition(t, alias, t.Update.Check); err != nil {
+			return "", err
+		}
+	}
+	if ins == "" && upd == "" {
 		return sel, nil
 	}
-	return m.rowCheck(t, w, sel, t.Insert.Check)
+	if ins == "" {
+		ins = "true"
+	}
+	if upd == "" {
+		upd = "true"
+	}
+	return m.guard(w, alias, sel, "(CASE WHEN "+alias+"."+upsertInserted+" THEN "+ins+" ELSE "+upd+" END)"), nil
+}
+
+// upsertInserted is the column an upsert's RETURNING adds to tell the
+// rows it inserted (true) from those its ON CONFLICT clause updated: a row
+// version written by the insert has no xmax, one written by the update has
+// the transaction's. The name cannot clash with a column Strata reads.
+const upsertInserted = `"strata.inserted"`
+
+// needsUpsertColumn reports whether an upsert into t that may update rows
+// must tell inserted rows from updated ones (a check to apply to either).
+func needsUpsertColumn(t *schema.Table) bool {
+	return t.Insert != nil && len(t.Insert.Check) > 0 || t.Update != nil && len(t.Update.Check) > 0
 }
 
 // updateCheck is insertCheck for the update permission's check.
@@ -135,8 +176,14 @@ func (m *mutation) rowCheck(t *schema.Table, w, sel string, check json.RawMessag
 	if err != nil || cond == "" {
 		return sel, err
 	}
+	return m.guard(w, alias, sel, cond), nil
+}
+
+// guard makes sel fail with Hasura's permission error when a row of w
+// (named alias in cond) does not satisfy cond.
+func (m *mutation) guard(w, alias, sel, cond string) string {
 	return sel + " WHERE (CASE WHEN EXISTS (SELECT 1 FROM " + w + " AS " + alias + " WHERE NOT coalesce(" + cond + ", false)) THEN " +
-		m.raise(checkFailed()) + " ELSE '' END) = ''", nil
+		m.raise(checkFailed()) + " ELSE '' END) = ''"
 }
 
 // jsonText encodes a JSON input value.
