@@ -428,9 +428,20 @@ func TestMutationErrors(t *testing.T) {
 			!strings.Contains(got, `Key (name)=(Ann) already exists.`) {
 			t.Errorf("internal: %s", got)
 		}
+		// An unmapped error (a trigger's RAISE EXCEPTION) keeps Hasura's
+		// generic answer; dev mode adds the database error.
+		got = compact(t, gql(t, e.h, `mutation { update_author(where: {id: {_eq: 1}}, _set: {name: "RAISE"}) { affected_rows } }`, nil))
+		if !strings.Contains(got, `"code":"unexpected"`) || !strings.Contains(got, `"message":"database query error"`) ||
+			!strings.Contains(got, `"message":"raised by trigger"`) || !strings.Contains(got, `"status_code":"P0001"`) {
+			t.Errorf("trigger error in dev mode: %s", got)
+		}
 		e.h.DevMode = false
 		if got := gql(t, e.h, `mutation { insert_author(objects: [{name: "Ann"}]) { affected_rows } }`, nil); strings.Contains(got, "internal") {
 			t.Errorf("internal without dev mode: %s", got)
+		}
+		if got := gql(t, e.h, `mutation { update_author(where: {id: {_eq: 1}}, _set: {name: "RAISE"}) { affected_rows } }`, nil); strings.Contains(got, "internal") ||
+			strings.Contains(got, "raised by trigger") {
+			t.Errorf("trigger error details without dev mode: %s", got)
 		}
 	})
 }
