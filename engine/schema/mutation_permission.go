@@ -49,53 +49,6 @@ type DeletePermission struct {
 	BackendOnly bool
 }
 
-// MutationPermissions resolves role's insert, update and delete
-// permissions on the tracked table t from its metadata (nil where the role
-// has none). A role schema builder sets the results on its tables (Table.Insert,
-// Table.Update, Table.Delete); the admin schema leaves them nil.
-func MutationPermissions(t *Table, role string) (*InsertPermission, *UpdatePermission, *DeletePermission) {
-	if t == nil || t.Metadata == nil {
-		return nil, nil, nil
-	}
-	mt := t.Metadata
-	var ins *InsertPermission
-	var upd *UpdatePermission
-	var del *DeletePermission
-	for i := range mt.InsertPermissions {
-		p := &mt.InsertPermissions[i]
-		if p.Role != role {
-			continue
-		}
-		ins = &InsertPermission{
-			Check:       normalizeBoolExp(p.Permission.Check),
-			Columns:     permittedColumns(t, p.Permission.Columns, p.Permission.Set),
-			Set:         p.Permission.Set,
-			BackendOnly: p.Permission.BackendOnly,
-		}
-	}
-	for i := range mt.UpdatePermissions {
-		p := &mt.UpdatePermissions[i]
-		if p.Role != role {
-			continue
-		}
-		upd = &UpdatePermission{
-			Filter:      normalizeBoolExp(p.Permission.Filter),
-			Check:       normalizeBoolExp(p.Permission.Check),
-			Columns:     permittedColumns(t, p.Permission.Columns, p.Permission.Set),
-			Set:         p.Permission.Set,
-			BackendOnly: p.Permission.BackendOnly,
-		}
-	}
-	for i := range mt.DeletePermissions {
-		p := &mt.DeletePermissions[i]
-		if p.Role != role {
-			continue
-		}
-		del = &DeletePermission{Filter: normalizeBoolExp(p.Permission.Filter), BackendOnly: p.Permission.BackendOnly}
-	}
-	return ins, upd, del
-}
-
 // attachMutationPermissions sets role's insert, update and delete
 // permissions (validated at Build) on the tables of its schema out, which
 // is derived from the admin schema s (an inherited role's are derived from
