@@ -15,6 +15,8 @@ import (
 type gen struct {
 	s *ast.Schema
 	m *Schema
+	// defs are the generated types in the order they were added.
+	defs []*ast.Definition
 }
 
 // prelude holds the built-in scalars and introspection types, parsed once
@@ -118,17 +120,18 @@ func (g *gen) generate() {
 }
 
 // finish sorts every generated type's fields, arguments and enum values by
-// name (Hasura's order) and records each object as its own possible type.
+// name (Hasura's order), makes equal nodes one (see interner) and records
+// each object as its own possible type.
 func (g *gen) finish() {
-	for _, d := range g.s.Types {
-		if d.BuiltIn {
-			continue
-		}
+	// In creation order: a type's nodes are near each other in memory.
+	in := newInterner(len(g.defs))
+	for _, d := range g.defs {
 		sortFields(d.Fields)
 		for _, f := range d.Fields {
 			sortArgs(f.Arguments)
 		}
 		slices.SortFunc(d.EnumValues, func(a, b *ast.EnumValueDefinition) int { return strings.Compare(a.Name, b.Name) })
+		in.definition(d)
 	}
 	for _, d := range g.s.Types {
 		if d.Kind == ast.Object {
@@ -154,7 +157,10 @@ func sortArgs(as ast.ArgumentDefinitionList) {
 }
 
 // add registers a generated type.
-func (g *gen) add(d *ast.Definition) { g.s.Types[d.Name] = d }
+func (g *gen) add(d *ast.Definition) {
+	g.s.Types[d.Name] = d
+	g.defs = append(g.defs, d)
+}
 
 // has reports whether a type of that name exists already.
 func (g *gen) has(name string) bool { _, ok := g.s.Types[name]; return ok }
