@@ -59,6 +59,11 @@ test-e2e: build ## Run the end-to-end suites in test/e2e against the built binar
 	  go test -count=1 ./test/e2e/...; \
 	else echo "no end-to-end suite exists yet (test/e2e)"; fi
 
+.PHONY: test-packaging
+test-packaging: envtest helm kustomize ## Test the Helm chart, config/default and the Argo CD health checks against a real API server.
+	@export STRATA_E2E=1 HELM="$(HELM)" KUSTOMIZE="$(KUSTOMIZE)" KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" KUBECTL="$(ENVTEST_ASSETS)/kubectl" && \
+	go test -count=1 $(TEST_FLAGS) ./test/packaging/...
+
 .PHONY: bench
 bench: build ## Benchmark Strata vs the floor and peers on Chinook (BENCH_DURATION, BENCH_CLIENTS, BENCH_TARGETS, BENCH_QUERIES), then the Go micro-benchmarks.
 	@export DATABASE_URL="$$(hack/ensure-postgres.sh)" && mkdir -p $(LOCALBIN)/bench && \

@@ -1,0 +1,14 @@
+// Package packaging tests how Strata is delivered to a cluster: the Helm
+// chart (charts/strata), the kustomize configuration (config/default), the
+// Argo CD health checks (config/argocd) and the pages documenting them.
+//
+// The Argo CD health scripts are run with gopher-lua, the Lua runtime of
+// Argo CD, against status objects written by the real operator
+// (testdata/status, and $STRATA_E2E_CAPTURE_DIR when set). Those tests, and
+// the checks that the chart's CRDs and RBAC match config/, always run.
+//
+// The tests that run helm, kustomize and kubectl against a real
+// kube-apiserver (envtest) skip unless STRATA_E2E=1, and then fail when a
+// tool is missing: `make test-packaging` builds the tools and sets HELM,
+// KUSTOMIZE, KUBECTL and KUBEBUILDER_ASSETS.
+package packaging
