@@ -2,6 +2,8 @@ package packaging
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -131,7 +133,7 @@ func decode(t *testing.T, stream []byte) []*unstructured.Unstructured {
 	for {
 		obj := map[string]any{}
 		if err := dec.Decode(&obj); err != nil {
-			if err.Error() == "EOF" {
+			if errors.Is(err, io.EOF) {
 				return objs
 			}
 			t.Fatalf("decoding manifests: %v", err)
