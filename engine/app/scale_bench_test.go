@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,9 @@ import (
 // process's resident memory afterwards (the engine runs in this process).
 //
 //	go test ./engine/app -run '^$' -bench Scale5000 -benchtime 1x
+//
+// With STRATA_SCALE_HEAPPROFILE=file it writes a heap profile of the
+// running engine there (go tool pprof -sample_index=inuse_space -top file).
 func BenchmarkScale5000(b *testing.B) {
 	const n = 5000
 	// In chunks: one transaction creating 5,000 tables exhausts the lock table.
@@ -67,29 +71,58 @@ func BenchmarkScale5000(b *testing.B) {
 	if out["data"] == nil {
 		b.Fatalf("query on the 5,000th table: %v", out)
 	}
+	// rss-now-MB is what the process holds right after the change;
+	// rss-peak-MB the most it ever held (VmHWM, the build included).
+	rssNow, rssPeak := rssMB()
 	// Steady state: the build's garbage collected and returned to the OS
-	// (the Go scavenger does this by itself within minutes).
+	// (the Go scavenger does this by itself, down to about the heap goal).
 	debug.FreeOSMemory()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
+	rss, _ := rssMB()
 	b.ReportMetric(took.Seconds(), "replace-s")
 	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
-	b.ReportMetric(rssMB(), "rss-MB")
+	b.ReportMetric(rss, "rss-MB")
+	b.ReportMetric(rssNow, "rss-now-MB")
+	b.ReportMetric(rssPeak, "rss-peak-MB")
+	if p := os.Getenv("STRATA_SCALE_HEAPPROFILE"); p != "" {
+		if err := writeHeapProfile(p); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
-// rssMB reads this process's resident set size.
-func rssMB() float64 {
+// writeHeapProfile writes a heap profile of the live objects to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	return f.Close()
+}
+
+// rssMB reads this process's resident set size now and its peak (VmRSS
+// and VmHWM of /proc/self/status), in MiB.
+func rssMB() (now, peak float64) {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		var kb float64
 		if _, err := fmt.Sscanf(sc.Text(), "VmRSS: %f kB", &kb); err == nil {
-			return kb / 1024
+			now = kb / 1024
+		}
+		if _, err := fmt.Sscanf(sc.Text(), "VmHWM: %f kB", &kb); err == nil {
+			peak = kb / 1024
 		}
 	}
-	return 0
+	return now, peak
 }
