@@ -285,12 +285,12 @@ func setMetadataConsistent(eng *v1alpha1.GraphQLEngine, build *MetadataBuild, no
 		conditions.MarkTrue(eng, v1alpha1.ConditionMetadataConsistent, v1alpha1.ReasonConsistent,
 			fmt.Sprintf("the engine serves metadata version %s with no inconsistent object", version))
 	default:
-		served := "none reported"
+		served := "no engine pod has reported the version it serves yet"
 		if st.ServedMetadataVersion != "" {
-			served = shortHash(st.ServedMetadataVersion)
+			served = "the engine pods report serving version " + shortHash(st.ServedMetadataVersion)
 		}
 		conditions.MarkUnknown(eng, v1alpha1.ConditionMetadataConsistent, v1alpha1.ReasonWaitingForEngine,
-			fmt.Sprintf("metadata version %s is published; the engine pods report serving %s", version, served))
+			fmt.Sprintf("metadata version %s is published; %s", version, served))
 	}
 }
 
