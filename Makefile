@@ -53,16 +53,23 @@ test-permissions-fuzz: ## Run the permission fuzz at full size (STRATA_PERM_FUZZ
 	go test -count=1 -run TestPermissionFuzz -v ./engine/graphql/ | grep -E 'generated queries|LEAK|^(ok|FAIL|---)'
 
 .PHONY: test-e2e
-test-e2e: build ## Run the end-to-end suites in test/e2e against the built binary.
-	@if [ -d test/e2e ]; then \
-	  export DATABASE_URL="$$(hack/ensure-postgres.sh)" STRATA_BIN=$(LOCALBIN)/strata KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)"; \
-	  go test -count=1 ./test/e2e/...; \
-	else echo "no end-to-end suite exists yet (test/e2e)"; fi
+test-e2e: build cluster-binaries ## Run the end-to-end suite (test/e2e): a local cluster from source, the operator and engine binaries, kubectl.
+	@export DATABASE_URL="$$(hack/ensure-postgres.sh)" STRATA_E2E=1 STRATA_BIN=$(LOCALBIN)/strata KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" && \
+	go test -count=1 -timeout 15m -v $(TEST_FLAGS) ./test/e2e/...
 
 .PHONY: test-packaging
 test-packaging: envtest helm kustomize ## Test the Helm chart, config/default and the Argo CD health checks against a real API server.
 	@export STRATA_E2E=1 HELM="$(HELM)" KUSTOMIZE="$(KUSTOMIZE)" KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" KUBECTL="$(ENVTEST_ASSETS)/kubectl" && \
 	go test -count=1 $(TEST_FLAGS) ./test/packaging/...
+
+.PHONY: dev-cluster
+dev-cluster: build cluster-binaries ## Start a local cluster with the operator, the CRDs, the demo database and config/samples (state in bin/dev-cluster).
+	go build -o $(LOCALBIN)/localcluster ./test/localcluster/cmd/localcluster
+	@K8S_BIN_DIR="$(ENVTEST_ASSETS)" hack/dev-cluster.sh up
+
+.PHONY: dev-cluster-down
+dev-cluster-down: ## Stop the local cluster of make dev-cluster and remove its state.
+	@K8S_BIN_DIR="$(ENVTEST_ASSETS)" hack/dev-cluster.sh down
 
 .PHONY: bench
 bench: build ## Benchmark Strata vs the floor and peers on Chinook (BENCH_DURATION, BENCH_CLIENTS, BENCH_TARGETS, BENCH_QUERIES), then the Go micro-benchmarks.
@@ -124,6 +131,10 @@ undeploy: kustomize ## Remove the operator from the cluster.
 .PHONY: envtest
 envtest: ## Build kube-apiserver, etcd and kubectl for envtest from the Go module proxy.
 	@hack/build-envtest.sh $(ENVTEST_K8S_VERSION) $(ENVTEST_ETCD_VERSION) $(ENVTEST_ASSETS) >&2
+
+.PHONY: cluster-binaries
+cluster-binaries: ## Build envtest's binaries plus kube-controller-manager and kube-scheduler for the local cluster.
+	@EXTRA_KUBE_CMDS="kube-controller-manager kube-scheduler" hack/build-envtest.sh $(ENVTEST_K8S_VERSION) $(ENVTEST_ETCD_VERSION) $(ENVTEST_ASSETS) >&2
 
 .PHONY: controller-gen
 controller-gen: ## Install controller-gen into bin/.

@@ -20,12 +20,14 @@
 //     is false), a token from the TokenRequest API bound to the Pod, written
 //     with the cluster's CA into a kubeconfig that the process finds through
 //     KUBECONFIG; the token is renewed before it expires;
-//   - its own loopback address 127.0.0.N from Config.PodCIDR, reported as
-//     status.podIP. The process also gets that address in the variable named
-//     by Config.BindHostEnv (HASURA_GRAPHQL_SERVER_HOST for the Strata
-//     engine), which is the one deviation from a real kubelet: processes
-//     share the host's network namespace, so a server must be told which
-//     address is its pod's;
+//   - its own loopback address 127.B.C.D from Config.PodCIDR, which the
+//     process gets in the variable named by Config.BindHostEnv
+//     (HASURA_GRAPHQL_SERVER_HOST for the Strata engine). This is the
+//     deviation from a real kubelet: processes share the host's network
+//     namespace, so a server must be told which address is its pod's. And
+//     because the API server refuses loopback addresses in EndpointSlices,
+//     status.podIP reports it as 10.B.C.D (ReportedIP); LoopbackIP maps an
+//     endpoint back to where the pod listens;
 //   - readiness from the readiness probe, liveness and startup probes
 //     (httpGet, tcpSocket, exec; named ports resolved) run against the pod
 //     address; a failed liveness or startup probe kills the process;

@@ -18,8 +18,9 @@ type ObjectGetter interface {
 	ConfigMap(namespace, name string) (*corev1.ConfigMap, error)
 }
 
-// PodAddresses are the addresses the process kubelet gives a pod, which
-// fieldRef status.podIP(s) and status.hostIP(s) resolve to.
+// PodAddresses are the addresses fieldRef status.podIP(s) and
+// status.hostIP(s) resolve to: the pod's reported address (ReportedIP) and
+// the node's.
 type PodAddresses struct {
 	PodIP, HostIP string
 }

@@ -29,8 +29,8 @@ type Config struct {
 	// NodeIP is the Node's InternalIP and every pod's hostIP (default
 	// 127.0.0.1).
 	NodeIP string
-	// PodCIDR is where pod addresses come from; it must lie in 127.0.0.0/8
-	// (default 127.0.100.0/24).
+	// PodCIDR is where pods' loopback addresses come from; it must lie in
+	// 127.0.0.0/8 outside 127.0.0.0/16 (default 127.100.0.0/24).
 	PodCIDR netip.Prefix
 	// Commands maps a container's command[0] to a local executable, e.g.
 	// "/strata" to "/abs/path/bin/strata".
@@ -61,7 +61,7 @@ func (c *Config) defaults() {
 		c.NodeIP = "127.0.0.1"
 	}
 	if !c.PodCIDR.IsValid() {
-		c.PodCIDR = netip.MustParsePrefix("127.0.100.0/24")
+		c.PodCIDR = netip.MustParsePrefix("127.100.0.0/24")
 	}
 	if c.RestartBackoff <= 0 {
 		c.RestartBackoff = time.Second

@@ -112,11 +112,11 @@ func TestExpand(t *testing.T) {
 }
 
 func TestIPAllocator(t *testing.T) {
-	a, err := NewIPAllocator(netip.MustParsePrefix("127.0.0.0/29"), netip.MustParseAddr("127.0.0.1"))
+	a, err := NewIPAllocator(netip.MustParsePrefix("127.1.0.0/29"), netip.MustParseAddr("127.1.0.1"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	vetoed := netip.MustParseAddr("127.0.0.4")
+	vetoed := netip.MustParseAddr("127.1.0.4")
 	usable := func(ip netip.Addr) bool { return ip != vetoed }
 	var got []string
 	for i := range 4 {
@@ -127,25 +127,37 @@ func TestIPAllocator(t *testing.T) {
 		got = append(got, ip.String())
 	}
 	// .0 is the network, .1 reserved, .4 vetoed, .7 the last address.
-	if want := []string{"127.0.0.2", "127.0.0.3", "127.0.0.5", "127.0.0.6"}; !slices.Equal(got, want) {
+	if want := []string{"127.1.0.2", "127.1.0.3", "127.1.0.5", "127.1.0.6"}; !slices.Equal(got, want) {
 		t.Fatalf("allocated %v, want %v", got, want)
 	}
 	if ip, err := a.Allocate("full", usable); err == nil {
 		t.Fatalf("allocated %s from a full pool", ip)
 	}
 	// Released addresses come back, but only after going round.
-	a.Release(netip.MustParseAddr("127.0.0.3"))
-	a.Release(netip.MustParseAddr("127.0.0.6"))
+	a.Release(netip.MustParseAddr("127.1.0.3"))
+	a.Release(netip.MustParseAddr("127.1.0.6"))
 	ip, err := a.Allocate("again", usable)
-	if err != nil || ip.String() != "127.0.0.3" {
-		t.Fatalf("after release got %v, %v; want 127.0.0.3 (round-robin from .7)", ip, err)
+	if err != nil || ip.String() != "127.1.0.3" {
+		t.Fatalf("after release got %v, %v; want 127.1.0.3 (round-robin from .7)", ip, err)
 	}
 	a.Release(ip)
-	if ip, _ := a.Allocate("next", usable); ip.String() != "127.0.0.6" {
-		t.Fatalf("got %v, want 127.0.0.6: the just-released .3 must not be reused first", ip)
+	if ip, _ := a.Allocate("next", usable); ip.String() != "127.1.0.6" {
+		t.Fatalf("got %v, want 127.1.0.6: the just-released .3 must not be reused first", ip)
 	}
-	if _, err := NewIPAllocator(netip.MustParsePrefix("10.0.0.0/24")); err == nil {
-		t.Fatal("accepted a non-loopback pod CIDR")
+	for _, bad := range []string{"10.0.0.0/24", "127.0.5.0/24", "127.0.0.0/8"} {
+		if _, err := NewIPAllocator(netip.MustParsePrefix(bad)); err == nil {
+			t.Errorf("accepted pod CIDR %s", bad)
+		}
+	}
+	lo := netip.MustParseAddr("127.100.3.7")
+	if r := ReportedIP(lo); r.String() != "10.100.3.7" {
+		t.Errorf("ReportedIP(%s) = %s", lo, r)
+	}
+	if back, ok := LoopbackIP(ReportedIP(lo)); !ok || back != lo {
+		t.Errorf("LoopbackIP(ReportedIP(%s)) = %s, %v", lo, back, ok)
+	}
+	if _, ok := LoopbackIP(netip.MustParseAddr("192.168.1.1")); ok {
+		t.Error("LoopbackIP accepted 192.168.1.1")
 	}
 }
 

@@ -2,9 +2,10 @@ package kubelet
 
 import "syscall"
 
-// processAttributes puts a container's process in its own process group
-// (so that signals reach its children too) and kills it if the kubelet's
-// process dies, so that no container outlives the cluster.
-func processAttributes() *syscall.SysProcAttr {
+// ProcessAttributes puts a child process (a container's, or a control-plane
+// component's) in its own process group, so that signals reach its children
+// too, and kills it if its parent
+// process dies, so that nothing outlives the cluster.
+func ProcessAttributes() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }

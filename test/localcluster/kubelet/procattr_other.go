@@ -4,8 +4,9 @@ package kubelet
 
 import "syscall"
 
-// processAttributes puts a container's process in its own process group, so
-// that signals reach its children too.
-func processAttributes() *syscall.SysProcAttr {
+// ProcessAttributes puts a child process (a container's, or a control-plane
+// component's) in its own process group, so that signals reach its children
+// too.
+func ProcessAttributes() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }

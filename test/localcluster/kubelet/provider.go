@@ -273,8 +273,8 @@ func (p *Provider) statusLocked(pr *podRun) corev1.PodStatus {
 	st := corev1.PodStatus{
 		HostIP:    p.cfg.NodeIP,
 		HostIPs:   []corev1.HostIP{{IP: p.cfg.NodeIP}},
-		PodIP:     pr.ip.String(),
-		PodIPs:    []corev1.PodIP{{IP: pr.ip.String()}},
+		PodIP:     ReportedIP(pr.ip).String(),
+		PodIPs:    []corev1.PodIP{{IP: ReportedIP(pr.ip).String()}},
 		StartTime: &pr.startTime,
 		QOSClass:  pr.pod.Status.QOSClass,
 	}
@@ -558,7 +558,7 @@ func (p *Provider) runOnce(ctx context.Context, pr *podRun, cr *containerRun, ku
 		p.setContainer(pr, cr, func(s *corev1.ContainerStatus) { s.State = waiting(ReasonCommandNotMapped, msg) })
 		return runResult{permanent: true}
 	}
-	env, err := ResolveEnv(pr.pod, c, PodAddresses{PodIP: pr.ip.String(), HostIP: p.cfg.NodeIP}, p.get)
+	env, err := ResolveEnv(pr.pod, c, PodAddresses{PodIP: ReportedIP(pr.ip).String(), HostIP: p.cfg.NodeIP}, p.get)
 	if err != nil {
 		p.setContainer(pr, cr, func(s *corev1.ContainerStatus) { s.State = waiting("CreateContainerConfigError", err.Error()) })
 		return runResult{}
@@ -584,7 +584,7 @@ func (p *Provider) runOnce(ctx context.Context, pr *podRun, cr *containerRun, ku
 	fmt.Fprintf(logFile, "--- %s process kubelet: starting %s %s\n", time.Now().Format(time.RFC3339Nano), bin, strings.Join(args, " "))
 	cmd := exec.Command(bin, args...)
 	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = env, pr.dir, logFile, logFile
-	cmd.SysProcAttr = processAttributes()
+	cmd.SysProcAttr = ProcessAttributes()
 	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		p.setContainer(pr, cr, func(s *corev1.ContainerStatus) {
