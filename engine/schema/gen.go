@@ -17,6 +17,8 @@ type gen struct {
 	m *Schema
 	// defs are the generated types in the order they were added.
 	defs []*ast.Definition
+	// in shares the schema's equal types, fields and arguments.
+	in *interner
 }
 
 // prelude holds the built-in scalars and introspection types, parsed once
@@ -69,8 +71,9 @@ func preludeDefinitions() ([]*ast.Definition, map[string]*ast.DirectiveDefinitio
 // generate builds m.GraphQL.
 func (g *gen) generate() {
 	types, dirs := preludeDefinitions()
+	g.in = newInterner(len(g.m.Tables) * 60)
 	g.s = &ast.Schema{
-		Types:         make(map[string]*ast.Definition, len(g.m.Tables)*24+len(types)),
+		Types:         make(map[string]*ast.Definition, len(g.m.Tables)*60+len(types)),
 		Directives:    make(map[string]*ast.DirectiveDefinition, len(dirs)),
 		PossibleTypes: map[string][]*ast.Definition{},
 		Implements:    map[string][]*ast.Definition{},
@@ -105,8 +108,8 @@ func (g *gen) generate() {
 	if len(query.Fields) == 0 {
 		// Hasura's placeholder for a query_root without fields (no tables,
 		// or a role without permissions): a schema needs a query type.
-		query.Fields = append(query.Fields, &ast.FieldDefinition{Name: "no_queries_available", Type: ast.NonNullNamedType("String", nil),
-			Description: "There are no queries available to the current role. Either there are no sources or remote schemas configured, or the current role doesn't have the required permissions."})
+		query.Fields = append(query.Fields, g.field("no_queries_available", g.nonNull("String"),
+			"There are no queries available to the current role. Either there are no sources or remote schemas configured, or the current role doesn't have the required permissions."))
 	}
 	g.s.Query = query
 	if len(sub.Fields) > 0 {
@@ -120,18 +123,10 @@ func (g *gen) generate() {
 }
 
 // finish sorts every generated type's fields, arguments and enum values by
-// name (Hasura's order), makes equal nodes one (see interner) and records
-// each object as its own possible type.
+// name (Hasura's order) and records each object as its own possible type.
 func (g *gen) finish() {
-	// In creation order: a type's nodes are near each other in memory.
-	in := newInterner(len(g.defs))
 	for _, d := range g.defs {
-		sortFields(d.Fields)
-		for _, f := range d.Fields {
-			sortArgs(f.Arguments)
-		}
-		slices.SortFunc(d.EnumValues, func(a, b *ast.EnumValueDefinition) int { return strings.Compare(a.Name, b.Name) })
-		in.definition(d)
+		g.in.definition(d)
 	}
 	for _, d := range g.s.Types {
 		if d.Kind == ast.Object {
@@ -173,25 +168,42 @@ func (g *gen) scalar(name string) string {
 	return name
 }
 
-// Type constructors.
+// Type, field and argument constructors: they return the schema's shared
+// nodes (see interner), which must not be modified.
 
-func named(n string) *ast.Type   { return ast.NamedType(n, nil) }
-func nonNull(n string) *ast.Type { return ast.NonNullNamedType(n, nil) }
+// named is n.
+func (g *gen) named(n string) *ast.Type { return g.in.typ(n, nil, false) }
+
+// nonNull is n!.
+func (g *gen) nonNull(n string) *ast.Type { return g.in.typ(n, nil, true) }
+
+// typ is n, or n! when nonNull.
+func (g *gen) typ(n string, nonNull bool) *ast.Type { return g.in.typ(n, nil, nonNull) }
+
+// list is [elem], or [elem]! when nonNull; elem is a type made by gen.
+func (g *gen) list(elem *ast.Type, nonNull bool) *ast.Type { return g.in.typ("", elem, nonNull) }
 
 // listOf is [n!].
-func listOf(n string) *ast.Type { return ast.ListType(ast.NonNullNamedType(n, nil), nil) }
+func (g *gen) listOf(n string) *ast.Type { return g.list(g.nonNull(n), false) }
 
 // nonNullListOf is [n!]!.
-func nonNullListOf(n string) *ast.Type { return ast.NonNullListType(ast.NonNullNamedType(n, nil), nil) }
+func (g *gen) nonNullListOf(n string) *ast.Type { return g.list(g.nonNull(n), true) }
 
-// field is a shorthand for a field definition with a description.
-func field(name string, t *ast.Type, desc string) *ast.FieldDefinition {
-	return &ast.FieldDefinition{Name: name, Type: t, Description: desc}
+// field is a field without arguments; t is a type made by gen (so are
+// the types of fieldArgs and arg).
+func (g *gen) field(name string, t *ast.Type, desc string) *ast.FieldDefinition {
+	return g.in.field(name, nil, "", t, desc)
 }
 
-// arg is a shorthand for an argument definition with a description.
-func arg(name string, t *ast.Type, desc string) *ast.ArgumentDefinition {
-	return &ast.ArgumentDefinition{Name: name, Type: t, Description: desc}
+// fieldArgs is a field with arguments, in any order.
+func (g *gen) fieldArgs(name string, args []*ast.ArgumentDefinition, t *ast.Type, desc string) *ast.FieldDefinition {
+	l, k := g.in.argList(args)
+	return g.in.field(name, l, k, t, desc)
+}
+
+// arg is an argument without a default value.
+func (g *gen) arg(name string, t *ast.Type, desc string) *ast.ArgumentDefinition {
+	return g.in.arg(name, t, desc)
 }
 
 // orDefault returns *s when set, def otherwise.

@@ -53,8 +53,8 @@ func (g *gen) aggregateType(t *Table) string {
 		Description: fmt.Sprintf("aggregated selection of %q", displayName(t.Name))}
 	g.add(def)
 	def.Fields = ast.FieldList{
-		field("aggregate", named(g.aggregateFieldsType(t)), ""),
-		field("nodes", nonNullListOf(g.objectType(t)), ""),
+		g.field("aggregate", g.named(g.aggregateFieldsType(t)), ""),
+		g.field("nodes", g.nonNullListOf(g.objectType(t)), ""),
 	}
 	return name
 }
@@ -69,23 +69,19 @@ func (g *gen) aggregateFieldsType(t *Table) string {
 	def := &ast.Definition{Kind: ast.Object, Name: name,
 		Description: fmt.Sprintf("aggregate fields of %q", displayName(t.Name))}
 	g.add(def)
-	def.Fields = ast.FieldList{{
-		Name: "count",
-		Arguments: ast.ArgumentDefinitionList{
-			arg("columns", listOf(g.selectColumnEnum(t)), ""),
-			arg("distinct", named("Boolean"), ""),
-		},
-		Type: nonNull("Int"),
-	}}
+	def.Fields = ast.FieldList{g.fieldArgs("count", []*ast.ArgumentDefinition{
+		g.arg("columns", g.listOf(g.selectColumnEnum(t)), ""),
+		g.arg("distinct", g.named("Boolean"), ""),
+	}, g.nonNull("Int"), "")}
 	numeric, comparable := aggregateColumns(t, true)
 	if len(numeric) > 0 {
 		for _, fn := range numericAggregates {
-			def.Fields = append(def.Fields, field(fn, named(g.aggregateFnFields(t, fn, numeric)), ""))
+			def.Fields = append(def.Fields, g.field(fn, g.named(g.aggregateFnFields(t, fn, numeric)), ""))
 		}
 	}
 	if len(comparable) > 0 {
 		for _, fn := range []string{"max", "min"} {
-			def.Fields = append(def.Fields, field(fn, named(g.aggregateFnFields(t, fn, comparable)), ""))
+			def.Fields = append(def.Fields, g.field(fn, g.named(g.aggregateFnFields(t, fn, comparable)), ""))
 		}
 	}
 	return name
@@ -103,7 +99,7 @@ func (g *gen) aggregateFnFields(t *Table, fn string, cols []aggField) string {
 		if fn == "sum" || fn == "max" || fn == "min" {
 			typ = g.scalarName(c.scalar)
 		}
-		def.Fields = append(def.Fields, field(c.name, named(typ), ""))
+		def.Fields = append(def.Fields, g.field(c.name, g.named(typ), ""))
 	}
 	g.add(def)
 	return name
@@ -119,16 +115,16 @@ func (g *gen) aggregateOrderByType(t *Table) string {
 	def := &ast.Definition{Kind: ast.InputObject, Name: name,
 		Description: fmt.Sprintf("order by aggregate values of table %q", displayName(t.Name))}
 	g.add(def)
-	def.Fields = ast.FieldList{field("count", named(g.orderByEnum()), "")}
+	def.Fields = ast.FieldList{g.field("count", g.named(g.orderByEnum()), "")}
 	numeric, comparable := aggregateColumns(t, false)
 	if len(numeric) > 0 {
 		for _, fn := range numericAggregates {
-			def.Fields = append(def.Fields, field(fn, named(g.aggregateFnOrderBy(t, fn, numeric)), ""))
+			def.Fields = append(def.Fields, g.field(fn, g.named(g.aggregateFnOrderBy(t, fn, numeric)), ""))
 		}
 	}
 	if len(comparable) > 0 {
 		for _, fn := range []string{"max", "min"} {
-			def.Fields = append(def.Fields, field(fn, named(g.aggregateFnOrderBy(t, fn, comparable)), ""))
+			def.Fields = append(def.Fields, g.field(fn, g.named(g.aggregateFnOrderBy(t, fn, comparable)), ""))
 		}
 	}
 	return name
@@ -144,7 +140,7 @@ func (g *gen) aggregateFnOrderBy(t *Table, fn string, cols []aggField) string {
 		Description: fmt.Sprintf("order by %s() on columns of table %q", fn, displayName(t.Name))}
 	ob := g.orderByEnum()
 	for _, c := range cols {
-		def.Fields = append(def.Fields, field(c.name, named(ob), ""))
+		def.Fields = append(def.Fields, g.field(c.name, g.named(ob), ""))
 	}
 	g.add(def)
 	return name

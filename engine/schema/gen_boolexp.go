@@ -16,26 +16,26 @@ func (g *gen) boolExpType(t *Table) string {
 		Description: fmt.Sprintf("Boolean expression to filter rows from the table %q. All fields are combined with a logical 'AND'.", displayName(t.Name))}
 	g.add(def)
 	def.Fields = ast.FieldList{
-		field("_and", listOf(name), ""),
-		field("_not", named(name), ""),
-		field("_or", listOf(name), ""),
+		g.field("_and", g.listOf(name), ""),
+		g.field("_not", g.named(name), ""),
+		g.field("_or", g.listOf(name), ""),
 	}
 	for _, c := range t.Columns {
-		def.Fields = append(def.Fields, field(c.Field, named(g.columnComparison(c)), ""))
+		def.Fields = append(def.Fields, g.field(c.Field, g.named(g.columnComparison(c)), ""))
 	}
 	for _, r := range t.Relationships {
-		def.Fields = append(def.Fields, field(r.Name, named(g.boolExpType(r.Target)), ""))
+		def.Fields = append(def.Fields, g.field(r.Name, g.named(g.boolExpType(r.Target)), ""))
 		if r.Kind == ArrayRel && aggregatable(r.Target) {
-			def.Fields = append(def.Fields, field(r.Name+"_aggregate", named(g.aggregateBoolExpType(r.Target)), ""))
+			def.Fields = append(def.Fields, g.field(r.Name+"_aggregate", g.named(g.aggregateBoolExpType(r.Target)), ""))
 		}
 	}
 	for _, cf := range t.ComputedFields {
 		switch {
 		case cf.ArgsType != "":
 		case cf.Returns != nil:
-			def.Fields = append(def.Fields, field(cf.Name, named(g.boolExpType(cf.Returns)), ""))
+			def.Fields = append(def.Fields, g.field(cf.Name, g.named(g.boolExpType(cf.Returns)), ""))
 		default:
-			def.Fields = append(def.Fields, field(cf.Name, named(g.comparisonType(cf.kind)), ""))
+			def.Fields = append(def.Fields, g.field(cf.Name, g.named(g.comparisonType(cf.kind)), ""))
 		}
 	}
 	return name
@@ -61,37 +61,37 @@ func (g *gen) comparisonType(k scalarKind) string {
 	def := &ast.Definition{Kind: ast.InputObject, Name: name,
 		Description: fmt.Sprintf("Boolean expression to compare columns of type %q. All fields are combined with logical 'AND'.", k.Name)}
 	g.add(def)
-	def.Fields = basicOperators(s)
+	def.Fields = g.basicOperators(s)
 	if k.String {
 		for _, op := range stringOperators {
-			def.Fields = append(def.Fields, field(op[0], named("String"), op[1]))
+			def.Fields = append(def.Fields, g.field(op[0], g.named("String"), op[1]))
 		}
 	}
 	if k.JSONB {
 		def.Fields = append(def.Fields,
-			field("_cast", named(g.jsonbCastType()), ""),
-			field("_contained_in", named(s), "is the column contained in the given json value"),
-			field("_contains", named(s), "does the column contain the given json value at the top level"),
-			field("_has_key", named("String"), "does the string exist as a top-level key in the column"),
-			field("_has_keys_all", listOf("String"), "do all of these strings exist as top-level keys in the column"),
-			field("_has_keys_any", listOf("String"), "do any of these strings exist as top-level keys in the column"),
+			g.field("_cast", g.named(g.jsonbCastType()), ""),
+			g.field("_contained_in", g.named(s), "is the column contained in the given json value"),
+			g.field("_contains", g.named(s), "does the column contain the given json value at the top level"),
+			g.field("_has_key", g.named("String"), "does the string exist as a top-level key in the column"),
+			g.field("_has_keys_all", g.listOf("String"), "do all of these strings exist as top-level keys in the column"),
+			g.field("_has_keys_any", g.listOf("String"), "do any of these strings exist as top-level keys in the column"),
 		)
 	}
 	return name
 }
 
 // basicOperators are the operators of every comparison expression.
-func basicOperators(s string) ast.FieldList {
+func (g *gen) basicOperators(s string) ast.FieldList {
 	return ast.FieldList{
-		field("_eq", named(s), ""),
-		field("_gt", named(s), ""),
-		field("_gte", named(s), ""),
-		field("_in", listOf(s), ""),
-		field("_is_null", named("Boolean"), ""),
-		field("_lt", named(s), ""),
-		field("_lte", named(s), ""),
-		field("_neq", named(s), ""),
-		field("_nin", listOf(s), ""),
+		g.field("_eq", g.named(s), ""),
+		g.field("_gt", g.named(s), ""),
+		g.field("_gte", g.named(s), ""),
+		g.field("_in", g.listOf(s), ""),
+		g.field("_is_null", g.named("Boolean"), ""),
+		g.field("_lt", g.named(s), ""),
+		g.field("_lte", g.named(s), ""),
+		g.field("_neq", g.named(s), ""),
+		g.field("_nin", g.listOf(s), ""),
 	}
 }
 
@@ -115,7 +115,7 @@ func (g *gen) jsonbCastType() string {
 	const name = "jsonb_cast_exp"
 	if !g.has(name) {
 		g.add(&ast.Definition{Kind: ast.InputObject, Name: name,
-			Fields: ast.FieldList{field("String", named(g.comparisonType(builtinScalars["text"])), "")}})
+			Fields: ast.FieldList{g.field("String", g.named(g.comparisonType(builtinScalars["text"])), "")}})
 	}
 	return name
 }
@@ -131,11 +131,11 @@ func (g *gen) enumComparisonType(t *Table) string {
 	g.add(&ast.Definition{Kind: ast.InputObject, Name: name,
 		Description: fmt.Sprintf("Boolean expression to compare columns of type %q. All fields are combined with logical 'AND'.", e),
 		Fields: ast.FieldList{
-			field("_eq", named(e), ""),
-			field("_in", listOf(e), ""),
-			field("_is_null", named("Boolean"), ""),
-			field("_neq", named(e), ""),
-			field("_nin", listOf(e), ""),
+			g.field("_eq", g.named(e), ""),
+			g.field("_in", g.listOf(e), ""),
+			g.field("_is_null", g.named("Boolean"), ""),
+			g.field("_neq", g.named(e), ""),
+			g.field("_nin", g.listOf(e), ""),
 		}})
 	return name
 }
@@ -158,19 +158,19 @@ func (g *gen) aggregateBoolExpType(t *Table) string {
 	}
 	if len(bools) > 0 {
 		for _, fn := range []string{"bool_and", "bool_or"} {
-			def.Fields = append(def.Fields, field(fn, named(g.aggregateBoolExpBoolType(t, fn, bools)), ""))
+			def.Fields = append(def.Fields, g.field(fn, g.named(g.aggregateBoolExpBoolType(t, fn, bools)), ""))
 		}
 	}
 	countName := name + "_count"
 	if !g.has(countName) {
 		g.add(&ast.Definition{Kind: ast.InputObject, Name: countName, Fields: ast.FieldList{
-			field("arguments", listOf(g.selectColumnEnum(t)), ""),
-			field("distinct", named("Boolean"), ""),
-			field("filter", named(g.boolExpType(t)), ""),
-			field("predicate", nonNull(g.comparisonType(builtinScalars["int4"])), ""),
+			g.field("arguments", g.listOf(g.selectColumnEnum(t)), ""),
+			g.field("distinct", g.named("Boolean"), ""),
+			g.field("filter", g.named(g.boolExpType(t)), ""),
+			g.field("predicate", g.nonNull(g.comparisonType(builtinScalars["int4"])), ""),
 		}})
 	}
-	def.Fields = append(def.Fields, field("count", named(countName), ""))
+	def.Fields = append(def.Fields, g.field("count", g.named(countName), ""))
 	return name
 }
 
@@ -189,10 +189,10 @@ func (g *gen) aggregateBoolExpBoolType(t *Table, fn string, bools []*Column) str
 	}
 	g.add(enum)
 	g.add(&ast.Definition{Kind: ast.InputObject, Name: name, Fields: ast.FieldList{
-		field("arguments", nonNull(cols), ""),
-		field("distinct", named("Boolean"), ""),
-		field("filter", named(g.boolExpType(t)), ""),
-		field("predicate", nonNull(g.comparisonType(builtinScalars["bool"])), ""),
+		g.field("arguments", g.nonNull(cols), ""),
+		g.field("distinct", g.named("Boolean"), ""),
+		g.field("filter", g.named(g.boolExpType(t)), ""),
+		g.field("predicate", g.nonNull(g.comparisonType(builtinScalars["bool"])), ""),
 	}})
 	return name
 }

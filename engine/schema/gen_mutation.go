@@ -41,56 +41,55 @@ func (g *gen) mutationRootFields(t *Table) []rootField {
 	}
 	returns := s.CanReturn(t)
 	var out []rootField
-	add := func(kind RootKind, fname, description string, args ast.ArgumentDefinitionList, typ *ast.Type) {
-		out = append(out, rootField{def: &ast.FieldDefinition{Name: fname, Description: description, Arguments: args, Type: typ},
-			root: &RootField{Kind: kind, Table: t}})
+	add := func(kind RootKind, fname, description string, args []*ast.ArgumentDefinition, typ *ast.Type) {
+		out = append(out, rootField{def: g.fieldArgs(fname, args, typ, description), root: &RootField{Kind: kind, Table: t}})
 	}
 	if s.CanInsert(t) {
-		var conflict ast.ArgumentDefinitionList
+		var conflict []*ast.ArgumentDefinition
 		if oc := g.onConflictType(t); oc != "" {
-			conflict = append(conflict, arg("on_conflict", named(oc), "upsert condition"))
+			conflict = append(conflict, g.arg("on_conflict", g.named(oc), "upsert condition"))
 		}
 		add(RootInsert, names.insert, desc(RootInsert, "insert data into the table: %q", name),
-			append(ast.ArgumentDefinitionList{arg("objects", nonNullListOf(g.insertInputType(t)), "the rows to be inserted")}, conflict...),
-			named(g.mutationResponseType(t)))
+			append([]*ast.ArgumentDefinition{g.arg("objects", g.nonNullListOf(g.insertInputType(t)), "the rows to be inserted")}, conflict...),
+			g.named(g.mutationResponseType(t)))
 		if returns {
 			add(RootInsertOne, names.insertOne, desc(RootInsertOne, "insert a single row into the table: %q", name),
-				append(ast.ArgumentDefinitionList{arg("object", nonNull(g.insertInputType(t)), "the row to be inserted")}, conflict...),
-				named(g.objectType(t)))
+				append([]*ast.ArgumentDefinition{g.arg("object", g.nonNull(g.insertInputType(t)), "the row to be inserted")}, conflict...),
+				g.named(g.objectType(t)))
 		}
 	}
 	if s.CanUpdate(t) && len(s.UpdateColumns(t)) > 0 {
 		ops := g.updateOperators(t)
-		args := func(extra ...*ast.ArgumentDefinition) ast.ArgumentDefinitionList {
-			var out ast.ArgumentDefinitionList
+		args := func(extra ...*ast.ArgumentDefinition) []*ast.ArgumentDefinition {
+			var out []*ast.ArgumentDefinition
 			for _, o := range ops {
-				out = append(out, arg(o.name, named(o.typ), o.desc))
+				out = append(out, g.arg(o.name, g.named(o.typ), o.desc))
 			}
 			return append(out, extra...)
 		}
 		add(RootUpdate, names.update, desc(RootUpdate, "update data of the table: %q", name),
-			args(arg("where", nonNull(g.boolExpType(t)), "filter the rows which have to be updated")),
-			named(g.mutationResponseType(t)))
+			args(g.arg("where", g.nonNull(g.boolExpType(t)), "filter the rows which have to be updated")),
+			g.named(g.mutationResponseType(t)))
 		if returns && len(t.PrimaryKey) > 0 {
 			add(RootUpdateByPk, names.updateByPk, desc(RootUpdateByPk, "update single row of the table: %q", name),
-				args(arg("pk_columns", nonNull(g.pkColumnsInputType(t)), "")),
-				named(g.objectType(t)))
+				args(g.arg("pk_columns", g.nonNull(g.pkColumnsInputType(t)), "")),
+				g.named(g.objectType(t)))
 		}
 		add(RootUpdateMany, names.updateMany, desc(RootUpdateMany, "update multiples rows of table: %q", name),
-			ast.ArgumentDefinitionList{arg("updates", nonNullListOf(g.updatesType(t, ops)), "updates to execute, in order")},
-			ast.ListType(named(g.mutationResponseType(t)), nil))
+			[]*ast.ArgumentDefinition{g.arg("updates", g.nonNullListOf(g.updatesType(t, ops)), "updates to execute, in order")},
+			g.list(g.named(g.mutationResponseType(t)), false))
 	}
 	if s.CanDelete(t) {
 		add(RootDelete, names.delete, desc(RootDelete, "delete data from the table: %q", name),
-			ast.ArgumentDefinitionList{arg("where", nonNull(g.boolExpType(t)), "filter the rows which have to be deleted")},
-			named(g.mutationResponseType(t)))
+			[]*ast.ArgumentDefinition{g.arg("where", g.nonNull(g.boolExpType(t)), "filter the rows which have to be deleted")},
+			g.named(g.mutationResponseType(t)))
 		if returns && len(t.PrimaryKey) > 0 {
-			var args ast.ArgumentDefinitionList
+			var args []*ast.ArgumentDefinition
 			for _, c := range t.PrimaryKey {
-				args = append(args, arg(c.Field, nonNull(g.columnScalar(c)), ""))
+				args = append(args, g.arg(c.Field, g.nonNull(g.columnScalar(c)), ""))
 			}
 			add(RootDeleteByPk, names.deleteByPk, desc(RootDeleteByPk, "delete single row from the table: %q", name),
-				args, named(g.objectType(t)))
+				args, g.named(g.objectType(t)))
 		}
 	}
 	return out
@@ -105,9 +104,9 @@ func (g *gen) mutationResponseType(t *Table) string {
 	def := &ast.Definition{Kind: ast.Object, Name: name,
 		Description: fmt.Sprintf("response of any mutation on the table %q", displayName(t.Name))}
 	g.add(def)
-	def.Fields = ast.FieldList{field("affected_rows", nonNull("Int"), "number of rows affected by the mutation")}
+	def.Fields = ast.FieldList{g.field("affected_rows", g.nonNull("Int"), "number of rows affected by the mutation")}
 	if g.m.CanReturn(t) {
-		def.Fields = append(def.Fields, field("returning", nonNullListOf(g.objectType(t)), "data from the rows affected by the mutation"))
+		def.Fields = append(def.Fields, g.field("returning", g.nonNullListOf(g.objectType(t)), "data from the rows affected by the mutation"))
 	}
 	return name
 }
@@ -123,22 +122,22 @@ func (g *gen) insertInputType(t *Table) string {
 		Description: fmt.Sprintf("input type for inserting data into table %q", displayName(t.Name))}
 	g.add(def)
 	for _, c := range g.m.InsertColumns(t) {
-		def.Fields = append(def.Fields, field(c.Field, named(g.columnScalar(c)), c.description))
+		def.Fields = append(def.Fields, g.field(c.Field, g.named(g.columnScalar(c)), c.description))
 	}
 	for _, r := range t.Relationships {
 		if !g.m.CanInsert(r.Target) {
 			continue
 		}
 		if r.Kind == ObjectRel {
-			def.Fields = append(def.Fields, field(r.Name, named(g.relInsertInputType(r.Target, "obj")), ""))
+			def.Fields = append(def.Fields, g.field(r.Name, g.named(g.relInsertInputType(r.Target, "obj")), ""))
 		} else {
-			def.Fields = append(def.Fields, field(r.Name, named(g.relInsertInputType(r.Target, "arr")), ""))
+			def.Fields = append(def.Fields, g.field(r.Name, g.named(g.relInsertInputType(r.Target, "arr")), ""))
 		}
 	}
 	if len(def.Fields) == 0 {
 		// An input object needs a field; a table without insertable
 		// columns can only take defaults.
-		def.Fields = ast.FieldList{field("_PLACEHOLDER", named("Boolean"), "placeholder (do not use)")}
+		def.Fields = ast.FieldList{g.field("_PLACEHOLDER", g.named("Boolean"), "placeholder (do not use)")}
 	}
 	return name
 }
@@ -152,17 +151,17 @@ func (g *gen) relInsertInputType(t *Table, kind string) string {
 		return name
 	}
 	what := "object"
-	data := nonNull(g.insertInputType(t))
+	data := g.nonNull(g.insertInputType(t))
 	if kind == "arr" {
 		what = "array"
-		data = nonNullListOf(g.insertInputType(t))
+		data = g.nonNullListOf(g.insertInputType(t))
 	}
 	def := &ast.Definition{Kind: ast.InputObject, Name: name,
 		Description: fmt.Sprintf("input type for inserting %s relation for remote table %q", what, displayName(t.Name))}
 	g.add(def)
-	def.Fields = ast.FieldList{field("data", data, "")}
+	def.Fields = ast.FieldList{g.field("data", data, "")}
 	if oc := g.onConflictType(t); oc != "" {
-		def.Fields = append(def.Fields, field("on_conflict", named(oc), "upsert condition"))
+		def.Fields = append(def.Fields, g.field("on_conflict", g.named(oc), "upsert condition"))
 	}
 	return name
 }
@@ -181,12 +180,13 @@ func (g *gen) onConflictType(t *Table) string {
 	def := &ast.Definition{Kind: ast.InputObject, Name: name,
 		Description: fmt.Sprintf("on_conflict condition type for table %q", displayName(t.Name))}
 	g.add(def)
-	updateColumns := field("update_columns", nonNullListOf(g.updateColumnEnum(t)), "")
-	updateColumns.DefaultValue = &ast.Value{Kind: ast.ListValue}
+	// The one field with a default: not shared.
+	updateColumns := &ast.FieldDefinition{Name: "update_columns", Type: g.nonNullListOf(g.updateColumnEnum(t)),
+		DefaultValue: &ast.Value{Kind: ast.ListValue}}
 	def.Fields = ast.FieldList{
-		field("constraint", nonNull(g.constraintEnum(t)), ""),
+		g.field("constraint", g.nonNull(g.constraintEnum(t)), ""),
 		updateColumns,
-		field("where", named(g.boolExpType(t)), ""),
+		g.field("where", g.named(g.boolExpType(t)), ""),
 	}
 	return name
 }
@@ -242,7 +242,7 @@ func (g *gen) pkColumnsInputType(t *Table) string {
 	def := &ast.Definition{Kind: ast.InputObject, Name: name,
 		Description: "primary key columns input for table: " + displayName(t.Name)}
 	for _, c := range t.PrimaryKey {
-		def.Fields = append(def.Fields, field(c.Field, nonNull(g.columnScalar(c)), c.description))
+		def.Fields = append(def.Fields, g.field(c.Field, g.nonNull(g.columnScalar(c)), c.description))
 	}
 	g.add(def)
 	return name
@@ -282,13 +282,13 @@ func (g *gen) updateOperators(t *Table) []updateOperator {
 		if !g.has(name) {
 			def := &ast.Definition{Kind: ast.InputObject, Name: name, Description: desc}
 			for _, c := range cols {
-				def.Fields = append(def.Fields, field(c.Field, typ(c), c.description))
+				def.Fields = append(def.Fields, g.field(c.Field, typ(c), c.description))
 			}
 			g.add(def)
 		}
 		return name
 	}
-	own := func(c *Column) *ast.Type { return named(g.columnScalar(c)) }
+	own := func(c *Column) *ast.Type { return g.named(g.columnScalar(c)) }
 	ops := []updateOperator{{"_set", input("_set_input",
 		fmt.Sprintf("input type for updating data in table %q", displayName(t.Name)), cols, own), descSet}}
 	if len(numeric) > 0 {
@@ -300,11 +300,11 @@ func (g *gen) updateOperators(t *Table) []updateOperator {
 			updateOperator{"_prepend", input("_prepend_input", descPrepend, jsonb, own), descPrepend},
 			updateOperator{"_append", input("_append_input", descAppend, jsonb, own), descAppend},
 			updateOperator{"_delete_key", input("_delete_key_input", descDeleteKey, jsonb,
-				func(*Column) *ast.Type { return named("String") }), descDeleteKey},
+				func(*Column) *ast.Type { return g.named("String") }), descDeleteKey},
 			updateOperator{"_delete_elem", input("_delete_elem_input", descDeleteElem, jsonb,
-				func(*Column) *ast.Type { return named("Int") }), descDeleteElem},
+				func(*Column) *ast.Type { return g.named("Int") }), descDeleteElem},
 			updateOperator{"_delete_at_path", input("_delete_at_path_input", descDeleteAtPath, jsonb,
-				func(*Column) *ast.Type { return listOf("String") }), descDeleteAtPath},
+				func(*Column) *ast.Type { return g.listOf("String") }), descDeleteAtPath},
 		)
 	}
 	return ops
@@ -336,9 +336,9 @@ func (g *gen) updatesType(t *Table, ops []updateOperator) string {
 	}
 	def := &ast.Definition{Kind: ast.InputObject, Name: name}
 	for _, o := range ops {
-		def.Fields = append(def.Fields, field(o.name, named(o.typ), o.desc))
+		def.Fields = append(def.Fields, g.field(o.name, g.named(o.typ), o.desc))
 	}
-	def.Fields = append(def.Fields, field("where", nonNull(g.boolExpType(t)), "filter the rows which have to be updated"))
+	def.Fields = append(def.Fields, g.field("where", g.nonNull(g.boolExpType(t)), "filter the rows which have to be updated"))
 	g.add(def)
 	return name
 }

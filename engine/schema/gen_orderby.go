@@ -38,18 +38,18 @@ func (g *gen) orderByType(t *Table) string {
 	g.add(def)
 	ob := g.orderByEnum()
 	for _, c := range t.Columns {
-		def.Fields = append(def.Fields, field(c.Field, named(ob), ""))
+		def.Fields = append(def.Fields, g.field(c.Field, g.named(ob), ""))
 	}
 	for _, r := range t.Relationships {
 		if r.Kind == ObjectRel {
-			def.Fields = append(def.Fields, field(r.Name, named(g.orderByType(r.Target)), ""))
+			def.Fields = append(def.Fields, g.field(r.Name, g.named(g.orderByType(r.Target)), ""))
 		} else if aggregatable(r.Target) {
-			def.Fields = append(def.Fields, field(r.Name+"_aggregate", named(g.aggregateOrderByType(r.Target)), ""))
+			def.Fields = append(def.Fields, g.field(r.Name+"_aggregate", g.named(g.aggregateOrderByType(r.Target)), ""))
 		}
 	}
 	for _, cf := range t.ComputedFields {
 		if cf.ArgsType == "" && cf.Returns == nil {
-			def.Fields = append(def.Fields, field(cf.Name, named(ob), ""))
+			def.Fields = append(def.Fields, g.field(cf.Name, g.named(ob), ""))
 		}
 	}
 	return name

@@ -29,48 +29,36 @@ func (g *gen) selectRootFields(t *Table) []rootField {
 		}
 	}
 	add(RootSelect, func() *ast.FieldDefinition {
-		return &ast.FieldDefinition{
-			Name:        t.selectName,
-			Description: orDefault(t.selectDesc, fmt.Sprintf("fetch data from the table: %q", name)),
-			Arguments:   g.selectArgs(t),
-			Type:        nonNullListOf(g.objectType(t)),
-		}
+		return g.fieldArgs(t.selectName, g.selectArgs(t), g.nonNullListOf(g.objectType(t)),
+			orDefault(t.selectDesc, fmt.Sprintf("fetch data from the table: %q", name)))
 	})
 	if aggregatable(t) {
 		add(RootSelectAggregate, func() *ast.FieldDefinition {
-			return &ast.FieldDefinition{
-				Name:        t.aggregateName,
-				Description: orDefault(t.aggregateDesc, fmt.Sprintf("fetch aggregated fields from the table: %q", name)),
-				Arguments:   g.selectArgs(t),
-				Type:        nonNull(g.aggregateType(t)),
-			}
+			return g.fieldArgs(t.aggregateName, g.selectArgs(t), g.nonNull(g.aggregateType(t)),
+				orDefault(t.aggregateDesc, fmt.Sprintf("fetch aggregated fields from the table: %q", name)))
 		})
 	}
 	if len(t.PrimaryKey) > 0 {
 		add(RootSelectByPk, func() *ast.FieldDefinition {
-			var args ast.ArgumentDefinitionList
+			var args []*ast.ArgumentDefinition
 			for _, c := range t.PrimaryKey {
-				args = append(args, arg(c.Field, nonNull(g.columnScalar(c)), ""))
+				args = append(args, g.arg(c.Field, g.nonNull(g.columnScalar(c)), ""))
 			}
-			return &ast.FieldDefinition{
-				Name:        t.byPkName,
-				Description: orDefault(t.byPkDesc, fmt.Sprintf("fetch data from the table: %q using primary key columns", name)),
-				Arguments:   args,
-				Type:        named(g.objectType(t)),
-			}
+			return g.fieldArgs(t.byPkName, args, g.named(g.objectType(t)),
+				orDefault(t.byPkDesc, fmt.Sprintf("fetch data from the table: %q using primary key columns", name)))
 		})
 	}
 	return out
 }
 
 // selectArgs are the arguments of every field selecting rows of t.
-func (g *gen) selectArgs(t *Table) ast.ArgumentDefinitionList {
-	return ast.ArgumentDefinitionList{
-		arg("distinct_on", listOf(g.selectColumnEnum(t)), "distinct select on columns"),
-		arg("limit", named("Int"), "limit the number of rows returned"),
-		arg("offset", named("Int"), "skip the first n rows. Use only with order_by"),
-		arg("order_by", listOf(g.orderByType(t)), "sort the rows by one or more columns"),
-		arg("where", named(g.boolExpType(t)), "filter the rows returned"),
+func (g *gen) selectArgs(t *Table) []*ast.ArgumentDefinition {
+	return []*ast.ArgumentDefinition{
+		g.arg("distinct_on", g.listOf(g.selectColumnEnum(t)), "distinct select on columns"),
+		g.arg("limit", g.named("Int"), "limit the number of rows returned"),
+		g.arg("offset", g.named("Int"), "skip the first n rows. Use only with order_by"),
+		g.arg("order_by", g.listOf(g.orderByType(t)), "sort the rows by one or more columns"),
+		g.arg("where", g.named(g.boolExpType(t)), "filter the rows returned"),
 	}
 }
 
@@ -125,24 +113,21 @@ func (g *gen) objectType(t *Table) string {
 	def := &ast.Definition{Kind: ast.Object, Name: name, Description: t.description}
 	g.add(def)
 	for _, c := range t.Columns {
-		typ := named(g.columnScalar(c))
-		typ.NonNull = !c.Nullable
-		def.Fields = append(def.Fields, field(c.Field, typ, c.description))
+		def.Fields = append(def.Fields, g.field(c.Field, g.typ(g.columnScalar(c), !c.Nullable), c.description))
 	}
 	for _, r := range t.Relationships {
 		if r.Kind == ObjectRel {
-			typ := named(g.objectType(r.Target))
-			typ.NonNull = !r.Nullable
-			def.Fields = append(def.Fields, field(r.Name, typ, orDefault(r.comment, "An object relationship")))
+			def.Fields = append(def.Fields, g.field(r.Name, g.typ(g.objectType(r.Target), !r.Nullable),
+				orDefault(r.comment, "An object relationship")))
 			continue
 		}
 		def.Fields = append(def.Fields,
-			&ast.FieldDefinition{Name: r.Name, Description: orDefault(r.comment, "An array relationship"),
-				Arguments: g.selectArgs(r.Target), Type: nonNullListOf(g.objectType(r.Target))})
+			g.fieldArgs(r.Name, g.selectArgs(r.Target), g.nonNullListOf(g.objectType(r.Target)),
+				orDefault(r.comment, "An array relationship")))
 		if aggregatable(r.Target) {
 			def.Fields = append(def.Fields,
-				&ast.FieldDefinition{Name: r.Name + "_aggregate", Description: orDefault(r.comment, "An aggregate relationship"),
-					Arguments: g.selectArgs(r.Target), Type: nonNull(g.aggregateType(r.Target))})
+				g.fieldArgs(r.Name+"_aggregate", g.selectArgs(r.Target), g.nonNull(g.aggregateType(r.Target)),
+					orDefault(r.comment, "An aggregate relationship")))
 		}
 	}
 	for _, cf := range t.ComputedFields {
@@ -157,24 +142,21 @@ func (g *gen) computedField(t *Table, cf *ComputedField) *ast.FieldDefinition {
 	if cf.Function.Comment != "" {
 		desc = cf.Function.Comment
 	}
-	f := &ast.FieldDefinition{Name: cf.Name, Description: orDefault(cf.comment, desc)}
+	desc = orDefault(cf.comment, desc)
+	var args []*ast.ArgumentDefinition
 	if cf.ArgsType != "" {
-		typ := named(g.computedArgsType(cf))
+		required := false
 		for _, a := range cf.InputArgs {
-			if !a.HasDefault {
-				typ.NonNull = true
-			}
+			required = required || !a.HasDefault
 		}
-		f.Arguments = append(f.Arguments, arg("args", typ,
+		args = append(args, g.arg("args", g.typ(g.computedArgsType(cf), required),
 			fmt.Sprintf("input parameters for computed field %q defined on table %q", cf.Name, displayName(t.Name))))
 	}
 	if cf.Returns != nil {
-		f.Arguments = append(f.Arguments, g.selectArgs(cf.Returns)...)
-		f.Type = nonNullListOf(g.objectType(cf.Returns))
-		return f
+		args = append(args, g.selectArgs(cf.Returns)...)
+		return g.fieldArgs(cf.Name, args, g.nonNullListOf(g.objectType(cf.Returns)), desc)
 	}
-	f.Type = named(g.scalarName(cf.Scalar))
-	return f
+	return g.fieldArgs(cf.Name, args, g.named(g.scalarName(cf.Scalar)), desc)
 }
 
 // computedArgsType is the input object of a computed field's function
@@ -187,7 +169,7 @@ func (g *gen) computedArgsType(cf *ComputedField) string {
 	def := &ast.Definition{Kind: ast.InputObject, Name: name}
 	g.add(def)
 	for _, a := range cf.InputArgs {
-		def.Fields = append(def.Fields, field(a.Name, named(g.scalarName(scalarFor(a.Type).Name)), ""))
+		def.Fields = append(def.Fields, g.field(a.Name, g.named(g.scalarName(scalarFor(a.Type).Name)), ""))
 	}
 	return name
 }

@@ -8,16 +8,12 @@ import (
 
 // streamRootField is subscription_root's "<t>_stream".
 func (g *gen) streamRootField(t *Table) *ast.FieldDefinition {
-	return &ast.FieldDefinition{
-		Name:        t.streamName,
-		Description: fmt.Sprintf("fetch data from the table in a streaming manner: %q", displayName(t.Name)),
-		Arguments: ast.ArgumentDefinitionList{
-			arg("batch_size", nonNull("Int"), "maximum number of rows returned in a single batch"),
-			arg("cursor", ast.NonNullListType(named(g.streamCursorInput(t)), nil), "cursor to stream the results returned by the query"),
-			arg("where", named(g.boolExpType(t)), "filter the rows returned"),
-		},
-		Type: nonNullListOf(g.objectType(t)),
-	}
+	return g.fieldArgs(t.streamName, []*ast.ArgumentDefinition{
+		g.arg("batch_size", g.nonNull("Int"), "maximum number of rows returned in a single batch"),
+		g.arg("cursor", g.list(g.named(g.streamCursorInput(t)), true), "cursor to stream the results returned by the query"),
+		g.arg("where", g.named(g.boolExpType(t)), "filter the rows returned"),
+	}, g.nonNullListOf(g.objectType(t)),
+		fmt.Sprintf("fetch data from the table in a streaming manner: %q", displayName(t.Name)))
 }
 
 // streamCursorInput is "<t>_stream_cursor_input".
@@ -29,8 +25,8 @@ func (g *gen) streamCursorInput(t *Table) string {
 	g.add(&ast.Definition{Kind: ast.InputObject, Name: name,
 		Description: fmt.Sprintf("Streaming cursor of the table %q", displayName(t.Name)),
 		Fields: ast.FieldList{
-			field("initial_value", nonNull(g.streamCursorValueInput(t)), "Stream column input with initial value"),
-			field("ordering", named(g.cursorOrdering()), "cursor ordering"),
+			g.field("initial_value", g.nonNull(g.streamCursorValueInput(t)), "Stream column input with initial value"),
+			g.field("ordering", g.named(g.cursorOrdering()), "cursor ordering"),
 		}})
 	return name
 }
@@ -44,7 +40,7 @@ func (g *gen) streamCursorValueInput(t *Table) string {
 	def := &ast.Definition{Kind: ast.InputObject, Name: name,
 		Description: "Initial value of the column from where the streaming should start"}
 	for _, c := range t.Columns {
-		def.Fields = append(def.Fields, field(c.Field, named(g.columnScalar(c)), c.description))
+		def.Fields = append(def.Fields, g.field(c.Field, g.named(g.columnScalar(c)), c.description))
 	}
 	g.add(def)
 	return name
