@@ -71,7 +71,7 @@ func preludeDefinitions() ([]*ast.Definition, map[string]*ast.DirectiveDefinitio
 // generate builds m.GraphQL.
 func (g *gen) generate() {
 	types, dirs := preludeDefinitions()
-	g.in = newInterner(len(g.m.Tables) * 60)
+	g.in = newInterner(len(g.m.Tables) * 50)
 	g.s = &ast.Schema{
 		Types:         make(map[string]*ast.Definition, len(g.m.Tables)*60+len(types)),
 		Directives:    make(map[string]*ast.DirectiveDefinition, len(dirs)),
@@ -192,13 +192,12 @@ func (g *gen) nonNullListOf(n string) *ast.Type { return g.list(g.nonNull(n), tr
 // field is a field without arguments; t is a type made by gen (so are
 // the types of fieldArgs and arg).
 func (g *gen) field(name string, t *ast.Type, desc string) *ast.FieldDefinition {
-	return g.in.field(name, nil, "", t, desc)
+	return g.in.field(name, nil, t, desc)
 }
 
 // fieldArgs is a field with arguments, in any order.
 func (g *gen) fieldArgs(name string, args []*ast.ArgumentDefinition, t *ast.Type, desc string) *ast.FieldDefinition {
-	l, k := g.in.argList(args)
-	return g.in.field(name, l, k, t, desc)
+	return g.in.field(name, g.in.argList(args), t, desc)
 }
 
 // arg is an argument without a default value.

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"hash/maphash"
 	"slices"
 	"strings"
 	"unsafe"
@@ -24,9 +25,12 @@ import (
 // The interner lives for one generate call; its nodes must never be
 // modified.
 type interner struct {
-	types  map[typeKey]*ast.Type
-	fields map[fieldKey]*ast.FieldDefinition
-	args   map[argKey]*ast.ArgumentDefinition
+	// types, fields and args find a shared node by the hash of its key
+	// (the next hash on a collision): 16 bytes a node instead of the key.
+	seed   maphash.Seed
+	types  map[uint64]*ast.Type
+	fields map[uint64]*ast.FieldDefinition
+	args   map[uint64]*ast.ArgumentDefinition
 	argLs  map[string]ast.ArgumentDefinitionList
 	values map[enumValueKey]*ast.EnumValueDefinition
 	buf    []byte
@@ -41,8 +45,8 @@ type interner struct {
 }
 
 // typeKey is a named type (elem nil) or a list type of a shared element.
-// Fields and arguments are keyed by their shared type; args is the key of
-// a field's shared argument list.
+// Fields and arguments are keyed by their shared type, a field also by
+// its shared argument list (the address of its first element).
 type typeKey struct {
 	name    string
 	elem    *ast.Type
@@ -50,8 +54,9 @@ type typeKey struct {
 }
 
 type fieldKey struct {
-	typ              *ast.Type
-	name, desc, args string
+	typ        *ast.Type
+	args       **ast.ArgumentDefinition
+	name, desc string
 }
 
 type argKey struct {
@@ -66,44 +71,62 @@ type enumValueKey struct{ name, desc string }
 // between the schema's nodes.
 func newInterner(n int) *interner {
 	return &interner{
-		types:  make(map[typeKey]*ast.Type, n+n/2),
-		fields: make(map[fieldKey]*ast.FieldDefinition, n+n/4),
-		args:   make(map[argKey]*ast.ArgumentDefinition, n/4),
+		seed:   maphash.MakeSeed(),
+		types:  make(map[uint64]*ast.Type, n+n/4),
+		fields: make(map[uint64]*ast.FieldDefinition, n+n/4),
+		args:   make(map[uint64]*ast.ArgumentDefinition, n/4),
 		argLs:  make(map[string]ast.ArgumentDefinitionList, n/8),
 		values: map[enumValueKey]*ast.EnumValueDefinition{},
 	}
 }
 
+// find returns the node of m equal to the key hashed as h, or the hash
+// under which to store a new one.
+func find[T any](m map[uint64]*T, h uint64, equal func(*T) bool) (*T, uint64) {
+	for {
+		n, ok := m[h]
+		if !ok {
+			return nil, h
+		}
+		if equal(n) {
+			return n, h
+		}
+		h++
+	}
+}
+
 // typ returns the shared type: name (elem nil) or [elem], non-null or not.
 func (in *interner) typ(name string, elem *ast.Type, nonNull bool) *ast.Type {
-	k := typeKey{name: name, elem: elem, nonNull: nonNull}
-	if t, ok := in.types[k]; ok {
-		return t
+	t, h := find(in.types, maphash.Comparable(in.seed, typeKey{name, elem, nonNull}), func(t *ast.Type) bool {
+		return t.NamedType == name && t.Elem == elem && t.NonNull == nonNull
+	})
+	if t == nil {
+		t = in.typeSlab.new()
+		*t = ast.Type{NamedType: name, Elem: elem, NonNull: nonNull}
+		in.types[h] = t
 	}
-	t := in.typeSlab.new()
-	*t = ast.Type{NamedType: name, Elem: elem, NonNull: nonNull}
-	in.types[k] = t
 	return t
 }
 
 // arg returns the shared argument with that name, shared type and
 // description.
 func (in *interner) arg(name string, t *ast.Type, desc string) *ast.ArgumentDefinition {
-	k := argKey{typ: t, name: name, desc: desc}
-	if a, ok := in.args[k]; ok {
-		return a
+	a, h := find(in.args, maphash.Comparable(in.seed, argKey{t, name, desc}), func(a *ast.ArgumentDefinition) bool {
+		return a.Type == t && a.Name == name && a.Description == desc
+	})
+	if a == nil {
+		a = in.argSlab.new()
+		*a = ast.ArgumentDefinition{Name: name, Description: desc, Type: t}
+		in.args[h] = a
 	}
-	a := in.argSlab.new()
-	*a = ast.ArgumentDefinition{Name: name, Description: desc, Type: t}
-	in.args[k] = a
 	return a
 }
 
-// argList returns the shared list of the arguments l (sorted by name, the
-// order of Hasura's schema) and its key. l may be changed.
-func (in *interner) argList(l []*ast.ArgumentDefinition) (ast.ArgumentDefinitionList, string) {
+// argList returns the shared list of the arguments l, sorted by name (the
+// order of Hasura's schema). l may be changed.
+func (in *interner) argList(l []*ast.ArgumentDefinition) ast.ArgumentDefinitionList {
 	if len(l) == 0 {
-		return nil, ""
+		return nil
 	}
 	sortArgs(l)
 	// An argument's address identifies it: the list keeps it alive.
@@ -115,25 +138,30 @@ func (in *interner) argList(l []*ast.ArgumentDefinition) (ast.ArgumentDefinition
 		}
 	}
 	if c, ok := in.argLs[string(in.buf)]; ok {
-		return c, string(in.buf)
+		return c
 	}
-	k := string(in.buf)
 	c := in.argListSlab.make(len(l))
 	copy(c, l)
-	in.argLs[k] = c
-	return c, k
+	in.argLs[string(in.buf)] = c
+	return c
 }
 
 // field returns the shared field with that name, arguments (a list from
-// argList, with its key), shared type and description.
-func (in *interner) field(name string, args ast.ArgumentDefinitionList, argsKey string, t *ast.Type, desc string) *ast.FieldDefinition {
-	k := fieldKey{typ: t, name: name, desc: desc, args: argsKey}
-	if f, ok := in.fields[k]; ok {
-		return f
+// argList), shared type and description.
+func (in *interner) field(name string, args ast.ArgumentDefinitionList, t *ast.Type, desc string) *ast.FieldDefinition {
+	var first **ast.ArgumentDefinition
+	if len(args) > 0 {
+		first = &args[0]
 	}
-	f := in.fieldSlab.new()
-	*f = ast.FieldDefinition{Name: name, Description: desc, Arguments: args, Type: t}
-	in.fields[k] = f
+	f, h := find(in.fields, maphash.Comparable(in.seed, fieldKey{t, first, name, desc}), func(f *ast.FieldDefinition) bool {
+		return f.Type == t && f.Name == name && f.Description == desc &&
+			len(f.Arguments) == len(args) && (len(args) == 0 || &f.Arguments[0] == first)
+	})
+	if f == nil {
+		f = in.fieldSlab.new()
+		*f = ast.FieldDefinition{Name: name, Description: desc, Arguments: args, Type: t}
+		in.fields[h] = f
+	}
 	return f
 }
 

@@ -78,25 +78,25 @@ func TestInternMergesOnlyEqualNodes(t *testing.T) {
 	if a != in.arg("x", intT, "") || a == in.arg("x", intT, "other") || a == in.arg("x", list, "") {
 		t.Error("arguments merged by name only, or equal ones not merged")
 	}
-	ab, k1 := in.argList([]*ast.ArgumentDefinition{b, a})
-	ba, k2 := in.argList([]*ast.ArgumentDefinition{a, b})
-	if k1 != k2 || &ab[0] != &ba[0] || ab[0].Name != "x" || cap(ab) != 2 {
+	ab := in.argList([]*ast.ArgumentDefinition{b, a})
+	ba := in.argList([]*ast.ArgumentDefinition{a, b})
+	if &ab[0] != &ba[0] || ab[0].Name != "x" || cap(ab) != 2 {
 		t.Errorf("argument lists not shared whatever their order, or not sorted: %v %v", ab, ba)
 	}
-	onlyA, k3 := in.argList([]*ast.ArgumentDefinition{a})
-	f := in.field("f", ab, k1, intT, "")
+	onlyA := in.argList([]*ast.ArgumentDefinition{a})
+	f := in.field("f", ab, intT, "")
 	for _, other := range []*ast.FieldDefinition{
-		in.field("f", onlyA, k3, intT, ""),
-		in.field("f", nil, "", intT, ""),
-		in.field("f", ab, k1, in.typ("Int", nil, true), ""),
-		in.field("f", ab, k1, intT, "described"),
-		in.field("g", ab, k1, intT, ""),
+		in.field("f", onlyA, intT, ""),
+		in.field("f", nil, intT, ""),
+		in.field("f", ab, in.typ("Int", nil, true), ""),
+		in.field("f", ab, intT, "described"),
+		in.field("g", ab, intT, ""),
 	} {
 		if other == f {
 			t.Errorf("field %s(%v): %s %q merged with f(x, y): Int", other.Name, other.Arguments, other.Type, other.Description)
 		}
 	}
-	if in.field("f", ba, k2, intT, "") != f {
+	if in.field("f", ba, intT, "") != f {
 		t.Error("equal fields not merged")
 	}
 	dep := &ast.EnumValueDefinition{Name: "A", Directives: ast.DirectiveList{{Name: "deprecated"}}}
@@ -116,5 +116,20 @@ func TestSlabSlicesDoNotOverlap(t *testing.T) {
 	big := s.make(3 * slabChunk)
 	if len(big) != 3*slabChunk || cap(big) != 3*slabChunk {
 		t.Fatalf("make beyond a chunk: len %d cap %d", len(big), cap(big))
+	}
+}
+
+func TestFindProbesPastCollisions(t *testing.T) {
+	one, two := 1, 2
+	m := map[uint64]*int{7: &one}
+	if n, h := find(m, 7, func(n *int) bool { return *n == 2 }); n != nil || h != 8 {
+		t.Fatalf("a colliding key found %v, slot %d (want the next, 8)", n, h)
+	}
+	m[8] = &two
+	if n, _ := find(m, 7, func(n *int) bool { return *n == 2 }); n != &two {
+		t.Fatal("the node stored past a collision is not found")
+	}
+	if n, _ := find(m, 7, func(n *int) bool { return *n == 1 }); n != &one {
+		t.Fatal("the node at its own hash is not found")
 	}
 }
