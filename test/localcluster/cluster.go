@@ -42,12 +42,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-logr/logr"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/klog/v2"
 
 	"github.com/stratagql/strata/test/localcluster/kubelet"
 )
@@ -110,7 +112,8 @@ type Cluster struct {
 // Start starts a cluster and returns once the API server is ready, the
 // Node is registered, the controller manager has created the default
 // ServiceAccount and, with StrataBin, the operator is ready. Cancelling ctx
-// stops the cluster, as Stop does.
+// stops the cluster, as Stop does. The in-process kubelet's logs, and the
+// process's klog output (client-go), go to logs/kubelet.log.
 func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 	if o.StateDir == "" || o.BinDir == "" {
 		return nil, errors.New("localcluster: StateDir and BinDir are required")
@@ -295,6 +298,9 @@ func (c *Cluster) startKubelet(ctx context.Context, pk *pki, apiURL string) (*ku
 	if c.opts.StrataBin != "" {
 		commands["/strata"] = c.opts.StrataBin
 	}
+	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// client-go and the node library log through klog: to the same file.
+	klog.SetLogger(logr.FromSlogHandler(log.Handler()))
 	kl, err := kubelet.Start(ctx, c.Client, kubelet.Config{
 		NodeName:    "local",
 		PodCIDR:     c.opts.PodCIDR,
@@ -303,7 +309,7 @@ func (c *Cluster) startKubelet(ctx context.Context, pk *pki, apiURL string) (*ku
 		StateDir:    c.StateDir,
 		APIServer:   apiURL,
 		CAFile:      pk.caCert,
-		Log:         slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Log:         log,
 	})
 	if err != nil {
 		_ = logFile.Close()

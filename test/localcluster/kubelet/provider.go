@@ -20,6 +20,7 @@ import (
 	"github.com/virtual-kubelet/virtual-kubelet/errdefs"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
@@ -391,8 +392,20 @@ func (p *Provider) runPod(ctx context.Context, pr *podRun) {
 	p.mu.Unlock()
 	p.ips.Release(pr.ip)
 	p.log.Info("pod stopped", "pod", key, "phase", pod.Status.Phase)
-	if f != nil && p.ctx.Err() == nil {
-		f(pod)
+	if f == nil || p.ctx.Err() != nil {
+		return
+	}
+	f(pod)
+	if pr.terminating {
+		// As the kubelet does once a deleted pod's containers are gone: remove
+		// it now rather than when its grace period ends.
+		err := p.client.CoreV1().Pods(pod.Namespace).Delete(p.ctx, pod.Name, metav1.DeleteOptions{
+			GracePeriodSeconds: ptr(int64(0)),
+			Preconditions:      metav1.NewUIDPreconditions(string(pod.UID)),
+		})
+		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+			p.log.Warn("remove deleted pod", "pod", key, "err", err)
+		}
 	}
 }
 
