@@ -26,19 +26,21 @@ var _ = Describe("Strata on a local cluster", Ordered, func() {
 			"crd/tables.graphql.strata.dev", "crd/permissions.graphql.strata.dev")
 
 		var readyAfter time.Duration
-		missed := captureWhile(engineGVR, map[string]func(*unstructured.Unstructured) bool{
-			"graphqlengine-generation-lag": generationLags,
-			"graphqlengine-progressing": func(u *unstructured.Unstructured) bool {
+		missed := captureWhile([]watchCapture{
+			{engineGVR, "graphqlengine-generation-lag", generationLags},
+			{tableGVR, "table-generation-lag", generationLags},
+			{permissionGVR, "permission-generation-lag", generationLags},
+			{engineGVR, "graphqlengine-progressing", func(u *unstructured.Unstructured) bool {
 				s, r, _ := condition(u, "Progressing")
 				return !generationLags(u) && s == "True" && r == "RollingOut"
-			},
+			}},
 		}, func() {
 			t0 := time.Now()
 			kubectl("apply", "-k", samples())
 			kubectl("wait", "--for=condition=Ready", "graphqlengine/demo", "--timeout=180s")
 			readyAfter = time.Since(t0)
 		})
-		Expect(missed).To(BeEmpty(), "engine states never observed")
+		Expect(missed).To(BeEmpty(), "states never observed")
 		report("kubectl apply of a new GraphQLEngine (with its Tables and Permission) to Ready=True: %s", readyAfter.Round(time.Millisecond))
 
 		kubectl("wait", "--for=condition=Ready", "tables", "--all", "--timeout=60s")

@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,6 +35,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/stratagql/strata/internal/testdb"
@@ -210,42 +212,64 @@ func generationLags(u *unstructured.Unstructured) bool {
 	return observed < u.GetGeneration()
 }
 
-// captureWhile watches a kind while f runs and captures, as PREFIX-NAME.json,
-// the first object for which each predicate holds. Predicates that never
-// held are returned by name.
-func captureWhile(gvr schema.GroupVersionResource, preds map[string]func(*unstructured.Unstructured) bool, f func()) (missed []string) {
+// watchCapture names the capture file of the first object of a kind for
+// which a predicate holds.
+type watchCapture struct {
+	gvr  schema.GroupVersionResource
+	file string
+	when func(*unstructured.Unstructured) bool
+}
+
+// captureWhile watches the kinds of cs while f runs and captures, for each
+// entry, the first object observed in the state it describes. It returns
+// the files of states never observed.
+func captureWhile(cs []watchCapture, f func()) (missed []string) {
 	GinkgoHelper()
-	w, err := dyn.Resource(gvr).Namespace(namespace).Watch(ctx, metav1.ListOptions{})
-	Expect(err).NotTo(HaveOccurred())
-	done := make(chan []string)
-	go func() {
-		defer GinkgoRecover()
-		left := map[string]func(*unstructured.Unstructured) bool{}
-		for k, v := range preds {
-			left[k] = v
+	left := map[string]watchCapture{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var watches []watch.Interface
+	for _, c := range cs {
+		left[c.file] = c
+	}
+	seen := map[schema.GroupVersionResource]bool{}
+	for _, c := range cs {
+		if seen[c.gvr] {
+			continue
 		}
-		for ev := range w.ResultChan() {
-			u, ok := ev.Object.(*unstructured.Unstructured)
-			if !ok {
-				continue
-			}
-			for name, p := range left {
-				if p(u) {
-					capture(name, u)
-					delete(left, name)
+		seen[c.gvr] = true
+		w, err := dyn.Resource(c.gvr).Namespace(namespace).Watch(ctx, metav1.ListOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		watches = append(watches, w)
+		gvr := c.gvr
+		wg.Go(func() {
+			defer GinkgoRecover()
+			for ev := range w.ResultChan() {
+				u, ok := ev.Object.(*unstructured.Unstructured)
+				if !ok {
+					continue
 				}
+				mu.Lock()
+				for file, c := range left {
+					if c.gvr == gvr && c.when(u) {
+						capture(file, u)
+						delete(left, file)
+					}
+				}
+				mu.Unlock()
 			}
-		}
-		var names []string
-		for k := range left {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		done <- names
-	}()
+		})
+	}
 	f()
-	w.Stop()
-	return <-done
+	for _, w := range watches {
+		w.Stop()
+	}
+	wg.Wait()
+	for file := range left {
+		missed = append(missed, file)
+	}
+	sort.Strings(missed)
+	return missed
 }
 
 // enginePods lists the pods of GraphQLEngine name.

@@ -1,0 +1,162 @@
+package kubelet
+
+import (
+	"context"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+)
+
+// TestProviderLifecycle runs a pod as a shell process (no cluster: a fake
+// clientset holds its ConfigMap): environment and bind address, readiness
+// from an exec probe, a restart after kill -9, an unmapped command, and
+// deletion.
+func TestProviderLifecycle(t *testing.T) {
+	client := fake.NewClientset(&corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "cfg", Namespace: "ns"},
+		Data:       map[string]string{"greeting": "hello"},
+	})
+	cfg := Config{
+		PodCIDR:        netip.MustParsePrefix("127.77.0.0/24"),
+		Commands:       map[string]string{"/app": "/bin/sh"},
+		BindHostEnv:    "BIND_HOST",
+		StateDir:       t.TempDir(),
+		RestartBackoff: 100 * time.Millisecond,
+	}
+	cfg.defaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	p, err := newProvider(ctx, client, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); p.wg.Wait() }()
+
+	grace := int64(1)
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "ns", UID: "uid-1"},
+		Spec: corev1.PodSpec{
+			RestartPolicy:                 corev1.RestartPolicyAlways,
+			TerminationGracePeriodSeconds: &grace,
+			Containers: []corev1.Container{{
+				Name:    "app",
+				Command: []string{"/app", "-c"},
+				Args:    []string{`echo "$(GREETING) $BIND_HOST $POD_IP"; exec sleep 60`},
+				Env: []corev1.EnvVar{
+					{Name: "GREETING", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{
+						LocalObjectReference: corev1.LocalObjectReference{Name: "cfg"}, Key: "greeting"}}},
+					{Name: "POD_IP", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.podIP"}}},
+				},
+				ReadinessProbe: &corev1.Probe{
+					ProbeHandler:     corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"/app", "-c", "true"}}},
+					PeriodSeconds:    1,
+					TimeoutSeconds:   1,
+					SuccessThreshold: 1,
+					FailureThreshold: 1,
+				},
+			}},
+		},
+	}
+	if err := p.CreatePod(ctx, pod); err != nil {
+		t.Fatal(err)
+	}
+	status := func() corev1.PodStatus {
+		t.Helper()
+		got, err := p.GetPodStatus(ctx, "ns", "web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *got
+	}
+	waitFor := func(what string, cond func(corev1.PodStatus) bool) corev1.PodStatus {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if s := status(); cond(s) {
+				return s
+			}
+		}
+		t.Fatalf("%s: status %+v", what, status())
+		return corev1.PodStatus{}
+	}
+	ready := func(s corev1.PodStatus) bool {
+		for _, c := range s.Conditions {
+			if c.Type == corev1.PodReady {
+				return c.Status == corev1.ConditionTrue
+			}
+		}
+		return false
+	}
+
+	s := waitFor("running and ready", func(s corev1.PodStatus) bool { return s.Phase == corev1.PodRunning && ready(s) })
+	if !strings.HasPrefix(s.PodIP, "10.77.0.") {
+		t.Fatalf("podIP %s, want the reported form 10.77.0.N", s.PodIP)
+	}
+	loopback := strings.Replace(s.PodIP, "10.", "127.", 1)
+	firstPID, err := strconv.Atoi(strings.TrimPrefix(s.ContainerStatuses[0].ContainerID, "proc://"))
+	if err != nil {
+		t.Fatalf("container ID %q", s.ContainerStatuses[0].ContainerID)
+	}
+	logPath := filepath.Join(cfg.StateDir, "pods", "ns_web_uid-1", "app.log")
+	b, _ := os.ReadFile(logPath)
+	if want := "hello " + loopback + " " + s.PodIP; !strings.Contains(string(b), want) {
+		t.Fatalf("container output %q lacks %q", b, want)
+	}
+
+	if err := syscall.Kill(firstPID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	s = waitFor("restarted", func(s corev1.PodStatus) bool {
+		cs := s.ContainerStatuses[0]
+		return cs.RestartCount == 1 && cs.State.Running != nil && ready(s)
+	})
+	cs := s.ContainerStatuses[0]
+	if cs.ContainerID == "proc://"+strconv.Itoa(firstPID) {
+		t.Fatal("the restarted container kept its process ID")
+	}
+	if term := cs.LastTerminationState.Terminated; term == nil || term.ExitCode != 137 {
+		t.Fatalf("last termination %+v, want exit code 137 (SIGKILL)", cs.LastTerminationState)
+	}
+	secondPID, _ := strconv.Atoi(strings.TrimPrefix(cs.ContainerID, "proc://"))
+
+	unmapped := pod.DeepCopy()
+	unmapped.Name, unmapped.UID = "other", "uid-2"
+	unmapped.Spec.Containers[0].Command = []string{"/not-mapped"}
+	if err := p.CreatePod(ctx, unmapped); err != nil {
+		t.Fatal(err)
+	}
+	other, err := p.GetPodStatus(ctx, "ns", "other")
+	for i := 0; err == nil && (other.ContainerStatuses[0].State.Waiting == nil ||
+		other.ContainerStatuses[0].State.Waiting.Reason != ReasonCommandNotMapped) && i < 100; i++ {
+		time.Sleep(20 * time.Millisecond)
+		other, err = p.GetPodStatus(ctx, "ns", "other")
+	}
+	if err != nil || other.ContainerStatuses[0].State.Waiting.Reason != ReasonCommandNotMapped {
+		t.Fatalf("unmapped command: %v %+v", err, other)
+	}
+
+	now := metav1.Now()
+	deleted := pod.DeepCopy()
+	deleted.DeletionTimestamp, deleted.DeletionGracePeriodSeconds = &now, &grace
+	if err := p.DeletePod(ctx, deleted); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := p.GetPod(ctx, "ns", "web"); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the deleted pod is still known")
+		}
+	}
+	if syscall.Kill(secondPID, 0) == nil {
+		t.Fatal("the deleted pod's process is still running")
+	}
+}
