@@ -55,6 +55,8 @@ func init() {
 		v1QueryCommands[name] = cmd
 	}
 	metadataCommands["pg_suggest_relationships"] = runCmd(suggestRelationships)
+	metadataCommands["pg_track_tables"] = runCmd(trackTables)
+	metadataCommands["pg_untrack_tables"] = runCmd(untrackTables)
 	metadataCommands["bulk"] = runCmd(bulk)
 	metadataCommands["bulk_keep_going"] = runCmd(bulkKeepGoing)
 
