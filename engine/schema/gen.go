@@ -73,7 +73,7 @@ func (g *gen) generate() {
 	types, dirs := preludeDefinitions()
 	g.in = newInterner(len(g.m.Tables) * 50)
 	g.s = &ast.Schema{
-		Types:         make(map[string]*ast.Definition, len(g.m.Tables)*60+len(types)),
+		Types:         make(map[string]*ast.Definition, len(g.m.Tables)*50+len(types)),
 		Directives:    make(map[string]*ast.DirectiveDefinition, len(dirs)),
 		PossibleTypes: map[string][]*ast.Definition{},
 		Implements:    map[string][]*ast.Definition{},

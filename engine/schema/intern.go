@@ -17,10 +17,11 @@ import (
 // repeats t's select arguments, and every field has a type. The generated
 // schema is read-only once built (validation and introspection only read
 // it), so the generator asks the interner for its types, fields, arguments
-// and argument lists (gen.named, gen.field, gen.arg, gen.args, ...) and
-// gets the existing node when there is an equal one: at 5,000 tables a
-// third of the fields and a fifth of the types are made. The nodes are
-// allocated in chunks (slab).
+// and argument lists (gen.named, gen.list, gen.field, gen.fieldArgs,
+// gen.arg, ...) and gets the existing node when there is an equal one: at
+// 5,000 tables a third of the fields and a fifth of the types are made.
+// The nodes are allocated in chunks (slab). Enum values are shared when
+// the types are finished (definition).
 //
 // The interner lives for one generate call; its nodes must never be
 // modified.
