@@ -286,8 +286,11 @@ spec:
 		owned := ownedObjects()
 		Expect(owned).To(ContainElements("Deployment/demo", "Service/demo", "ConfigMap/demo-metadata",
 			"ServiceAccount/demo", "Role/demo", "RoleBinding/demo", "PodDisruptionBudget/demo"))
+		t0 := time.Now()
 		kubectl("delete", "graphqlengine", "demo", "--timeout=60s")
+		deleted := time.Since(t0)
 		Eventually(ownedObjects).WithTimeout(60 * time.Second).Should(BeEmpty())
+		collected := time.Since(t0)
 		Eventually(func() []string {
 			var alive []string
 			for _, p := range pods {
@@ -298,6 +301,8 @@ spec:
 			return alive
 		}).Should(BeEmpty(), "engine processes of deleted pods")
 		Eventually(func() int { return len(enginePods("demo")) }).Should(BeZero(), "pods of the deleted engine")
+		report("kubectl delete graphqlengine: returned after %s, owned objects collected after %s, pods gone after %s",
+			deleted.Round(time.Millisecond), collected.Round(time.Millisecond), time.Since(t0).Round(time.Millisecond))
 	})
 })
 

@@ -72,8 +72,10 @@ type Options struct {
 	// StrataBin is bin/strata: the operator, and what the pods' "/strata"
 	// command runs. Without it no operator runs.
 	StrataBin string
-	// CRDDir, when set, is applied with kubectl before the operator starts
-	// (the operator needs its CRDs to start).
+	// CRDDir, when set, is applied with kubectl before the controller
+	// manager and the operator start (the operator needs its CRDs to start,
+	// and the garbage collector sees resources created later only at its
+	// next 30 s discovery).
 	CRDDir string
 	// PodCIDR is the loopback range pods listen on (default
 	// 127.100.0.0/24; it must lie outside 127.0.0.0/16). Clusters running at
@@ -221,6 +223,17 @@ func (c *Cluster) start(ctx context.Context) error {
 		return err
 	}
 
+	// The CRDs go in before the controller manager starts, so that its
+	// garbage collector watches them from the start (it discovers new
+	// resources only every 30 s).
+	if o.CRDDir != "" {
+		if _, err := c.Kubectl(ctx, nil, "apply", "--server-side", "-f", o.CRDDir); err != nil {
+			return fmt.Errorf("apply CRDs: %w", err)
+		}
+		if _, err := c.Kubectl(ctx, nil, "wait", "--for=condition=Established", "--timeout=60s", "-f", o.CRDDir); err != nil {
+			return fmt.Errorf("wait for CRDs: %w", err)
+		}
+	}
 	kc := c.KubeconfigPath
 	secure := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // self-signed health endpoints
@@ -264,14 +277,6 @@ func (c *Cluster) start(ctx context.Context) error {
 		return err
 	}
 
-	if o.CRDDir != "" {
-		if _, err := c.Kubectl(ctx, nil, "apply", "--server-side", "-f", o.CRDDir); err != nil {
-			return fmt.Errorf("apply CRDs: %w", err)
-		}
-		if _, err := c.Kubectl(ctx, nil, "wait", "--for=condition=Established", "--timeout=60s", "-f", o.CRDDir); err != nil {
-			return fmt.Errorf("wait for CRDs: %w", err)
-		}
-	}
 	if o.StrataBin == "" {
 		return nil
 	}
