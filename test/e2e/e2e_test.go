@@ -1,6 +1,8 @@
 package e2e_test
 
 import (
+	"net"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -14,6 +16,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/stratagql/strata/test/localcluster/kubelet"
 )
 
 var _ = Describe("Strata on a local cluster", Ordered, func() {
@@ -229,7 +233,11 @@ spec:
 		victim := pods[0]
 		oldPID, err := strconv.Atoi(pid(victim))
 		Expect(err).NotTo(HaveOccurred())
-		victimAddr := strings.Replace(victim.Status.PodIP, "10.", "127.", 1) + ":8080"
+		reported, err := netip.ParseAddr(victim.Status.PodIP)
+		Expect(err).NotTo(HaveOccurred())
+		loopback, ok := kubelet.LoopbackIP(reported)
+		Expect(ok).To(BeTrue(), "pod IP %s", reported)
+		victimAddr := net.JoinHostPort(loopback.String(), "8080")
 		Expect(eps).To(ContainElement(victimAddr))
 		Expect(syscall.Kill(oldPID, syscall.SIGKILL)).To(Succeed())
 		t0 := time.Now()

@@ -55,6 +55,8 @@ type Provider struct {
 	mu     sync.Mutex
 	pods   map[string]*podRun
 	notify func(*corev1.Pod)
+	// sendMu serialises status notifications.
+	sendMu sync.Mutex
 }
 
 // podRun is one pod the provider runs. Its mutable fields are guarded by
@@ -252,8 +254,12 @@ func (p *Provider) NotifyPods(_ context.Context, f func(*corev1.Pod)) {
 	p.mu.Unlock()
 }
 
-// notifyPod sends the pod's current status to the node library.
+// notifyPod sends the pod's current status to the node library. Sends are
+// serialised and each builds the status when it goes out, so an older
+// status never follows a newer one.
 func (p *Provider) notifyPod(pr *podRun) {
+	p.sendMu.Lock()
+	defer p.sendMu.Unlock()
 	p.mu.Lock()
 	pod, f := p.podLocked(pr), p.notify
 	p.mu.Unlock()
@@ -384,24 +390,19 @@ func (p *Provider) runPod(ctx context.Context, pr *podRun) {
 		}
 		cr.status.Ready, cr.status.Started = false, ptr(false)
 	}
-	pod := p.podLocked(pr)
 	if pr.terminating {
 		delete(p.pods, key)
 	}
-	f := p.notify
 	p.mu.Unlock()
 	p.ips.Release(pr.ip)
-	p.log.Info("pod stopped", "pod", key, "phase", pod.Status.Phase)
-	if f == nil || p.ctx.Err() != nil {
-		return
-	}
-	f(pod)
-	if pr.terminating {
+	p.log.Info("pod stopped", "pod", key)
+	p.notifyPod(pr)
+	if pr.terminating && p.ctx.Err() == nil {
 		// As the kubelet does once a deleted pod's containers are gone: remove
 		// it now rather than when its grace period ends.
-		err := p.client.CoreV1().Pods(pod.Namespace).Delete(p.ctx, pod.Name, metav1.DeleteOptions{
+		err := p.client.CoreV1().Pods(pr.pod.Namespace).Delete(p.ctx, pr.pod.Name, metav1.DeleteOptions{
 			GracePeriodSeconds: ptr(int64(0)),
-			Preconditions:      metav1.NewUIDPreconditions(string(pod.UID)),
+			Preconditions:      metav1.NewUIDPreconditions(string(pr.pod.UID)),
 		})
 		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 			p.log.Warn("remove deleted pod", "pod", key, "err", err)
