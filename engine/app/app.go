@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -42,6 +43,8 @@ type Engine struct {
 	auth    *auth.Authenticator
 	stop    context.CancelFunc
 	handler http.Handler
+	// bg tracks the engine's own background goroutines (stopped by stop).
+	bg sync.WaitGroup
 }
 
 // New connects to the database, loads metadata and builds the handler.
@@ -92,8 +95,10 @@ func (e *Engine) start(ctx context.Context) error {
 		}, mgr.Subscribe)
 	}
 	bg, stop := context.WithCancel(context.Background())
+	releaseAfterSwaps(bg, mgr, &e.bg)
 	if err := mgr.Start(bg); err != nil {
 		stop()
+		e.bg.Wait()
 		return fmt.Errorf("load metadata: %w", err)
 	}
 	e.state, e.stop = mgr, stop
@@ -101,6 +106,7 @@ func (e *Engine) start(ctx context.Context) error {
 	if err != nil {
 		stop()
 		mgr.Wait()
+		e.bg.Wait()
 		return err
 	}
 	e.auth = authn
@@ -195,6 +201,7 @@ func (e *Engine) Close() {
 	if e.stop != nil {
 		e.stop()
 		e.state.Wait()
+		e.bg.Wait()
 		e.auth.Close()
 	}
 	e.pool.Close()
