@@ -21,25 +21,7 @@ import (
 // from an exec probe, a restart after kill -9, an unmapped command, and
 // deletion.
 func TestProviderLifecycle(t *testing.T) {
-	client := fake.NewClientset(&corev1.ConfigMap{
-		ObjectMeta: metav1.ObjectMeta{Name: "cfg", Namespace: "ns"},
-		Data:       map[string]string{"greeting": "hello"},
-	})
-	cfg := Config{
-		PodCIDR:        netip.MustParsePrefix("127.77.0.0/24"),
-		Commands:       map[string]string{"/app": "/bin/sh"},
-		BindHostEnv:    "BIND_HOST",
-		StateDir:       t.TempDir(),
-		RestartBackoff: 100 * time.Millisecond,
-	}
-	cfg.defaults()
-	ctx, cancel := context.WithCancel(context.Background())
-	p, err := newProvider(ctx, client, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cancel(); p.wg.Wait() }()
-
+	p, cfg, ctx := newTestProvider(t)
 	grace := int64(1)
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "ns", UID: "uid-1"},
@@ -68,23 +50,9 @@ func TestProviderLifecycle(t *testing.T) {
 	if err := p.CreatePod(ctx, pod); err != nil {
 		t.Fatal(err)
 	}
-	status := func() corev1.PodStatus {
-		t.Helper()
-		got, err := p.GetPodStatus(ctx, "ns", "web")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return *got
-	}
 	waitFor := func(what string, cond func(corev1.PodStatus) bool) corev1.PodStatus {
 		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			if s := status(); cond(s) {
-				return s
-			}
-		}
-		t.Fatalf("%s: status %+v", what, status())
-		return corev1.PodStatus{}
+		return waitStatus(t, p, "web", what, cond)
 	}
 	ready := func(s corev1.PodStatus) bool {
 		for _, c := range s.Conditions {
@@ -94,7 +62,6 @@ func TestProviderLifecycle(t *testing.T) {
 		}
 		return false
 	}
-
 	s := waitFor("running and ready", func(s corev1.PodStatus) bool { return s.Phase == corev1.PodRunning && ready(s) })
 	if !strings.HasPrefix(s.PodIP, "10.77.0.") {
 		t.Fatalf("podIP %s, want the reported form 10.77.0.N", s.PodIP)
@@ -132,15 +99,10 @@ func TestProviderLifecycle(t *testing.T) {
 	if err := p.CreatePod(ctx, unmapped); err != nil {
 		t.Fatal(err)
 	}
-	other, err := p.GetPodStatus(ctx, "ns", "other")
-	for i := 0; err == nil && (other.ContainerStatuses[0].State.Waiting == nil ||
-		other.ContainerStatuses[0].State.Waiting.Reason != ReasonCommandNotMapped) && i < 100; i++ {
-		time.Sleep(20 * time.Millisecond)
-		other, err = p.GetPodStatus(ctx, "ns", "other")
-	}
-	if err != nil || other.ContainerStatuses[0].State.Waiting.Reason != ReasonCommandNotMapped {
-		t.Fatalf("unmapped command: %v %+v", err, other)
-	}
+	waitStatus(t, p, "other", "unmapped command waiting", func(s corev1.PodStatus) bool {
+		w := s.ContainerStatuses[0].State.Waiting
+		return w != nil && w.Reason == ReasonCommandNotMapped
+	})
 
 	now := metav1.Now()
 	deleted := pod.DeepCopy()
@@ -159,4 +121,94 @@ func TestProviderLifecycle(t *testing.T) {
 	if syscall.Kill(secondPID, 0) == nil {
 		t.Fatal("the deleted pod's process is still running")
 	}
+}
+
+// TestProviderLivenessRestart kills and restarts a process whose liveness
+// probe fails.
+func TestProviderLivenessRestart(t *testing.T) {
+	p, _, ctx := newTestProvider(t)
+	live := &corev1.Probe{
+		ProbeHandler:        corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"/app", "-c", "test -f healthy"}}},
+		InitialDelaySeconds: 1, // time to create the file
+		PeriodSeconds:       1, TimeoutSeconds: 1, SuccessThreshold: 1, FailureThreshold: 1,
+	}
+	grace := int64(1)
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "live", Namespace: "ns", UID: "uid-3"},
+		Spec: corev1.PodSpec{
+			RestartPolicy:                 corev1.RestartPolicyAlways,
+			TerminationGracePeriodSeconds: &grace,
+			Containers: []corev1.Container{{
+				Name: "app", Command: []string{"/app", "-c", "touch healthy; exec sleep 60"},
+				// Healthy until the file goes (the process's directory is the pod's).
+				LivenessProbe: live,
+			}},
+		},
+	}
+	if err := p.CreatePod(ctx, pod); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, p, "live", "running", func(s corev1.PodStatus) bool { return s.ContainerStatuses[0].State.Running != nil })
+	dir := filepath.Join(p.cfg.StateDir, "pods", "ns_live_uid-3")
+	for i := 0; i < 100 && !fileExists(filepath.Join(dir, "healthy")); i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := os.Remove(filepath.Join(dir, "healthy")); err != nil {
+		t.Fatal(err)
+	}
+	s := waitStatus(t, p, "live", "restarted after the liveness probe failed", func(s corev1.PodStatus) bool {
+		return s.ContainerStatuses[0].RestartCount >= 1
+	})
+	term := s.ContainerStatuses[0].LastTerminationState.Terminated
+	if term == nil || !strings.Contains(term.Message, "Liveness probe failed") {
+		t.Fatalf("last termination %+v, want the liveness failure", s.ContainerStatuses[0].LastTerminationState)
+	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// newTestProvider starts a provider on a fake clientset holding ConfigMap
+// ns/cfg, mapping command /app to /bin/sh; it stops with the test.
+func newTestProvider(t *testing.T) (*Provider, Config, context.Context) {
+	t.Helper()
+	client := fake.NewClientset(&corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "cfg", Namespace: "ns"},
+		Data:       map[string]string{"greeting": "hello"},
+	})
+	cfg := Config{
+		PodCIDR:        netip.MustParsePrefix("127.77.0.0/24"),
+		Commands:       map[string]string{"/app": "/bin/sh"},
+		BindHostEnv:    "BIND_HOST",
+		StateDir:       t.TempDir(),
+		RestartBackoff: 100 * time.Millisecond,
+	}
+	cfg.defaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	p, err := newProvider(ctx, client, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); p.wg.Wait() })
+	return p, cfg, ctx
+}
+
+// waitStatus polls the status of pod ns/name for up to 10 s until cond
+// holds.
+func waitStatus(t *testing.T, p *Provider, name, what string, cond func(corev1.PodStatus) bool) corev1.PodStatus {
+	t.Helper()
+	var last *corev1.PodStatus
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		s, err := p.GetPodStatus(context.Background(), "ns", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last = s; len(s.ContainerStatuses) > 0 && cond(*s) {
+			return *s
+		}
+	}
+	t.Fatalf("%s: status %+v", what, last)
+	return corev1.PodStatus{}
 }
