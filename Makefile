@@ -55,7 +55,7 @@ test-permissions-fuzz: ## Run the permission fuzz at full size (STRATA_PERM_FUZZ
 .PHONY: test-e2e
 test-e2e: build cluster-binaries ## Run the end-to-end suite (test/e2e): a local cluster from source, the operator and engine binaries, kubectl.
 	@export DATABASE_URL="$$(hack/ensure-postgres.sh)" STRATA_E2E=1 STRATA_BIN=$(LOCALBIN)/strata KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" && \
-	go test -count=1 -timeout 15m -v ./test/e2e/... $(TEST_FLAGS)
+	go test -count=1 -timeout 15m -v $(TEST_FLAGS) ./test/e2e/... -args -ginkgo.no-color
 
 .PHONY: test-packaging
 test-packaging: envtest helm kustomize ## Test the Helm chart, config/default and the Argo CD health checks against a real API server.

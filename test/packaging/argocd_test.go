@@ -114,6 +114,13 @@ var statusCases = []statusCase{
 	{"table-not-ready.json", "Table", "Degraded", ""},
 	{"permission-ready.json", "Permission", "Healthy", "Published"},
 	{"permission-not-ready.json", "Permission", "Degraded", ""},
+	// A crash-looping engine is Progressing, as a Deployment is, until its
+	// progress deadline passes.
+	{"graphqlengine-not-ready.json", "GraphQLEngine", "Progressing", "RollingOut"},
+	// Just applied: the operator has not written a status yet.
+	{"graphqlengine-generation-lag.json", "GraphQLEngine", "Progressing", ""},
+	{"table-generation-lag.json", "Table", "Progressing", ""},
+	{"permission-generation-lag.json", "Permission", "Progressing", ""},
 }
 
 // captureDirs are the directories of captured objects: testdata/status and
