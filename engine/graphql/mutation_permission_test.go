@@ -4,11 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-
-	"github.com/stratagql/strata/engine/catalog"
-	"github.com/stratagql/strata/engine/execute"
-	"github.com/stratagql/strata/engine/metadata"
-	"github.com/stratagql/strata/engine/schema"
 )
 
 // mutationPermMetadata gives role "user" select, insert, update and
@@ -37,33 +32,14 @@ const mutationPermMetadata = `{
 func TestMutationPermissions(t *testing.T) {
 	e := newMutationEnv(t)
 	ctx := context.Background()
-	md, err := metadata.Parse([]byte(mutationPermMetadata))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.Load(ctx, e.pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	full, err := schema.Build(md, cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(full.Inconsistencies) > 0 {
-		t.Fatalf("inconsistencies: %+v", full.Inconsistencies)
-	}
-	h := &Handler{
-		Schema: func() (*schema.Schema, int64) { return full, 1 },
-		Exec:   &execute.Executor{Pool: e.pool},
-	}
-	h.init()
+	h := e.handlerFor(t, mutationPermMetadata)
 	user := &Session{Role: "user", Vars: map[string]string{"x-hasura-role": "user", "x-hasura-user-id": "1"}}
 	run := func(q string) string {
 		return string(h.execute(ctx, &Request{Query: q}, user))
 	}
 
 	t.Run("schema", func(t *testing.T) {
-		rs, err := full.ForRole("user")
+		rs, err := schemaOf(h).ForRole("user")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -115,11 +115,22 @@ func newMutationEnv(tb testing.TB) *mutationEnv {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(pool.Close)
-	md, err := metadata.Parse([]byte(mutationMetadata))
+	e := &mutationEnv{pool: pool}
+	e.h = e.handlerFor(tb, mutationMetadata)
+	e.s = schemaOf(e.h)
+	return e
+}
+
+// handlerFor builds the schema of metadataJSON on the environment's
+// database, which must be consistent, and a handler serving it.
+func (e *mutationEnv) handlerFor(tb testing.TB, metadataJSON string) *Handler {
+	tb.Helper()
+	ctx := context.Background()
+	md, err := metadata.Parse([]byte(metadataJSON))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cat, err := catalog.Load(ctx, pool)
+	cat, err := catalog.Load(ctx, e.pool)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -132,9 +143,10 @@ func newMutationEnv(tb testing.TB) *mutationEnv {
 	}
 	h := &Handler{
 		Schema: func() (*schema.Schema, int64) { return s, 1 },
-		Exec:   &execute.Executor{Pool: pool},
+		Exec:   &execute.Executor{Pool: e.pool},
 	}
-	return &mutationEnv{pool: pool, s: s, h: h}
+	h.init()
+	return h
 }
 
 // reset restores the seed data.
@@ -493,3 +505,9 @@ func TestMutationSession(t *testing.T) {
 }
 
 var _ = compile.Options{}
+
+// schemaOf returns the schema h serves.
+func schemaOf(h *Handler) *schema.Schema {
+	s, _ := h.Schema()
+	return s
+}

@@ -4,11 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-
-	"github.com/stratagql/strata/engine/catalog"
-	"github.com/stratagql/strata/engine/execute"
-	"github.com/stratagql/strata/engine/metadata"
-	"github.com/stratagql/strata/engine/schema"
 )
 
 // writeOnlyMetadata: role "writer" may insert, update and delete its own
@@ -45,26 +40,7 @@ const writeOnlyMetadata = `{
 func TestWriteOnlyAndUpsertPermissions(t *testing.T) {
 	e := newMutationEnv(t)
 	ctx := context.Background()
-	md, err := metadata.Parse([]byte(writeOnlyMetadata))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.Load(ctx, e.pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	full, err := schema.Build(md, cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(full.Inconsistencies) > 0 {
-		t.Fatalf("inconsistencies: %+v", full.Inconsistencies)
-	}
-	h := &Handler{
-		Schema: func() (*schema.Schema, int64) { return full, 1 },
-		Exec:   &execute.Executor{Pool: e.pool},
-	}
-	h.init()
+	h := e.handlerFor(t, writeOnlyMetadata)
 	as := func(role, user string) *Session {
 		return &Session{Role: role, Vars: map[string]string{"x-hasura-role": role, "x-hasura-user-id": user}}
 	}
