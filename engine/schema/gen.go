@@ -19,6 +19,9 @@ type gen struct {
 	defs []*ast.Definition
 	// in shares the schema's equal types, fields and arguments.
 	in *interner
+	// admin is the admin schema a role schema is generated beside (nil
+	// for the admin schema): its types equal to the role's are shared.
+	admin *ast.Schema
 }
 
 // prelude holds the built-in scalars and introspection types, parsed once
@@ -71,9 +74,15 @@ func preludeDefinitions() ([]*ast.Definition, map[string]*ast.DirectiveDefinitio
 // generate builds m.GraphQL.
 func (g *gen) generate() {
 	types, dirs := preludeDefinitions()
-	g.in = newInterner(len(g.m.Tables) * 50)
+	g.in = newInterner(len(g.m.Tables)*50, g.admin == nil)
+	// ~51 types a table in the admin schema; a role's vary from a few to
+	// as many, and its map grows to fit rather than reserve the most.
+	size := len(types)
+	if g.admin == nil {
+		size += len(g.m.Tables) * 50
+	}
 	g.s = &ast.Schema{
-		Types:         make(map[string]*ast.Definition, len(g.m.Tables)*50+len(types)),
+		Types:         make(map[string]*ast.Definition, size),
 		Directives:    make(map[string]*ast.DirectiveDefinition, len(dirs)),
 		PossibleTypes: map[string][]*ast.Definition{},
 		Implements:    map[string][]*ast.Definition{},
@@ -123,15 +132,28 @@ func (g *gen) generate() {
 }
 
 // finish sorts every generated type's fields, arguments and enum values by
-// name (Hasura's order) and records each object as its own possible type.
+// name (Hasura's order), replaces a role schema's types equal to the admin
+// schema's by those, and records each object as its own possible type.
 func (g *gen) finish() {
 	for _, d := range g.defs {
 		g.in.definition(d)
 	}
-	for _, d := range g.s.Types {
-		if d.Kind == ast.Object {
-			g.s.PossibleTypes[d.Name] = []*ast.Definition{d}
+	if g.admin != nil {
+		g.shareAdmin()
+	}
+	var admin map[string][]*ast.Definition
+	if g.admin != nil {
+		admin = g.admin.PossibleTypes
+	}
+	for name, d := range g.s.Types {
+		if d.Kind != ast.Object {
+			continue
 		}
+		if p := admin[name]; len(p) == 1 && p[0] == d {
+			g.s.PossibleTypes[name] = p // a shared type's list, read-only
+			continue
+		}
+		g.s.PossibleTypes[name] = []*ast.Definition{d}
 	}
 }
 

@@ -69,9 +69,20 @@ type enumValueKey struct{ name, desc string }
 
 // newInterner returns an interner for a schema of about n types. Its maps
 // are few and large: the garbage they leave is whole spans, not holes
-// between the schema's nodes.
-func newInterner(n int) *interner {
+// between the schema's nodes. Unless chunked, it allocates each node by
+// itself: a role schema replaces most of its nodes by the admin schema's
+// (shareAdmin), and a chunk would stay alive for any one node of it.
+func newInterner(n int, chunked bool) *interner {
+	one := !chunked
 	return &interner{
+		typeSlab:      slab[ast.Type]{one: one},
+		argSlab:       slab[ast.ArgumentDefinition]{one: one},
+		fieldSlab:     slab[ast.FieldDefinition]{one: one},
+		valueSlab:     slab[ast.EnumValueDefinition]{one: one},
+		argListSlab:   slab[*ast.ArgumentDefinition]{one: one},
+		fieldListSlab: slab[*ast.FieldDefinition]{one: one},
+		valueListSlab: slab[*ast.EnumValueDefinition]{one: one},
+
 		seed:   maphash.MakeSeed(),
 		types:  make(map[uint64]*ast.Type, n+n/4),
 		fields: make(map[uint64]*ast.FieldDefinition, n+n/4),
@@ -205,14 +216,21 @@ func (in *interner) definition(d *ast.Definition) {
 
 // slab allocates values of T in chunks: the nodes of one schema live and
 // die together, and chunks spare the allocator's per-object rounding and
-// keep them together on few pages.
-type slab[T any] struct{ buf []T }
+// keep them together on few pages. With one set it allocates each value
+// (or slice) by itself.
+type slab[T any] struct {
+	buf []T
+	one bool
+}
 
 // slabChunk is the number of values per chunk.
 const slabChunk = 512
 
 // new returns a pointer to a zero T.
 func (s *slab[T]) new() *T {
+	if s.one {
+		return new(T)
+	}
 	if len(s.buf) == cap(s.buf) {
 		s.buf = make([]T, 0, slabChunk)
 	}
@@ -223,6 +241,9 @@ func (s *slab[T]) new() *T {
 // make returns a slice of n zero Ts whose capacity is n, so that appending
 // to it copies rather than overwrites the next slice.
 func (s *slab[T]) make(n int) []T {
+	if s.one {
+		return make([]T, n)
+	}
 	if cap(s.buf)-len(s.buf) < n {
 		s.buf = make([]T, 0, max(slabChunk, n))
 	}

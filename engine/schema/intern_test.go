@@ -65,7 +65,7 @@ func TestInternSharesEqualNodes(t *testing.T) {
 }
 
 func TestInternMergesOnlyEqualNodes(t *testing.T) {
-	in := newInterner(4)
+	in := newInterner(4, true)
 	intT := in.typ("Int", nil, false)
 	if intT != in.typ("Int", nil, false) || intT == in.typ("Int", nil, true) || intT == in.typ("Float", nil, false) {
 		t.Error("named types not shared by name and nullability")

@@ -230,7 +230,7 @@ func (s *Schema) deriveRole(role string, perms map[metadata.QualifiedTable]*sele
 		}
 	}
 	s.attachMutationPermissions(out, role)
-	g := &gen{m: out}
+	g := &gen{m: out, admin: s.GraphQL}
 	g.generate()
 	return out, nil
 }
