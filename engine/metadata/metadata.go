@@ -447,19 +447,6 @@ func (s *Source) Table(q QualifiedTable) *Table {
 	return nil
 }
 
-// Clone returns a deep copy (through JSON, which is exact for this model).
-func (m *Metadata) Clone() *Metadata {
-	b, err := json.Marshal(m)
-	if err != nil {
-		panic(fmt.Sprintf("metadata: marshal of a valid model failed: %v", err))
-	}
-	var c Metadata
-	if err := json.Unmarshal(b, &c); err != nil {
-		panic(fmt.Sprintf("metadata: unmarshal of own output failed: %v", err))
-	}
-	return &c
-}
-
 // Normalize sorts everything whose order carries no meaning (tables,
 // relationships, computed fields, permissions) so that output is deterministic.
 func (m *Metadata) Normalize() {
