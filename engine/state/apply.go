@@ -96,6 +96,10 @@ func (m *Manager) applyOnce(ctx context.Context, change ChangeFunc, opts ApplyOp
 		return nil, err
 	}
 	work.Normalize()
+	// Compared before the build: the encodings' garbage is collected while
+	// the heap is small, not on top of the new schema (the peak).
+	unchanged := bytes.Equal(work.JSON(), base.JSON())
+	base = nil
 	snap, err := m.buildWith(ctx, q, work, cat, ver)
 	if err != nil {
 		return nil, err
@@ -109,7 +113,7 @@ func (m *Manager) applyOnce(ctx context.Context, change ChangeFunc, opts ApplyOp
 			return nil, &InconsistentError{Objects: n, Replace: opts.Replace}
 		}
 	}
-	if bytes.Equal(work.JSON(), base.JSON()) && (!opts.Force || metastore.ReadOnly(m.cfg.Store)) {
+	if unchanged && (!opts.Force || metastore.ReadOnly(m.cfg.Store)) {
 		return snap, nil
 	}
 	var nv int64

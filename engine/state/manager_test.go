@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -206,4 +207,66 @@ func TestFileStoreBadFileKeepsLastGood(t *testing.T) {
 	waitFor("recovery", func() bool {
 		return m.LastError() == nil && m.Current().Metadata.Source("default").Table(q("author")) != nil
 	})
+}
+
+// countingStore counts the loads of a Postgres store.
+type countingStore struct {
+	*metastore.Postgres
+	loads atomic.Int64
+}
+
+func (s *countingStore) Load(ctx context.Context) (*metadata.Metadata, int64, error) {
+	s.loads.Add(1)
+	return s.Postgres.Load(ctx)
+}
+
+// TestOwnChangeNotificationDoesNotLoad checks that the notification of an
+// engine's own change does not make it load the document again, while
+// another engine's change still does.
+func TestOwnChangeNotificationDoesNotLoad(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	url := testdb.New(t, ddl)
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	pg, err := metastore.NewPostgres(ctx, pool, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &countingStore{Postgres: pg}
+	a, err := state.New(state.Config{Store: store, DB: pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b := dbManager(t, ctx, url)
+	stop(t, cancel, a, b)
+	waitFor := func(m *state.Manager, v int64) {
+		t.Helper()
+		for start := time.Now(); m.Current().ResourceVersion != v; time.Sleep(10 * time.Millisecond) {
+			if time.Since(start) > 2*time.Second {
+				t.Fatalf("still at version %d, want %d", m.Current().ResourceVersion, v)
+			}
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // the watch's report at start
+	before := store.loads.Load()
+	snap, err := a.Apply(ctx, track("author"), state.ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(b, snap.ResourceVersion) // the notification went out
+	time.Sleep(200 * time.Millisecond)
+	if n := store.loads.Load() - before; n != 1 {
+		t.Errorf("own change: %d loads, want 1 (Apply's)", n)
+	}
+	snap, err = b.Apply(ctx, track("article"), state.ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(a, snap.ResourceVersion)
 }
