@@ -74,13 +74,13 @@ func preludeDefinitions() ([]*ast.Definition, map[string]*ast.DirectiveDefinitio
 // generate builds m.GraphQL.
 func (g *gen) generate() {
 	types, dirs := preludeDefinitions()
-	g.in = newInterner(len(g.m.Tables)*50, g.admin == nil)
 	// ~51 types a table in the admin schema; a role's vary from a few to
-	// as many, and its map grows to fit rather than reserve the most.
+	// as many, and its maps grow to fit rather than reserve the most.
 	size := len(types)
 	if g.admin == nil {
 		size += len(g.m.Tables) * 50
 	}
+	g.in = newInterner(size-len(types), g.admin == nil)
 	g.s = &ast.Schema{
 		Types:         make(map[string]*ast.Definition, size),
 		Directives:    make(map[string]*ast.DirectiveDefinition, len(dirs)),
