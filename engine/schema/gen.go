@@ -76,13 +76,13 @@ func (g *gen) generate() {
 	types, dirs := preludeDefinitions()
 	// ~51 types a table in the admin schema; a role's vary from a few to
 	// as many, and its maps grow to fit rather than reserve the most.
-	size := len(types)
+	n := 0
 	if g.admin == nil {
-		size += len(g.m.Tables) * 50
+		n = len(g.m.Tables) * 50
 	}
-	g.in = newInterner(size-len(types), g.admin == nil)
+	g.in = newInterner(n, g.admin == nil)
 	g.s = &ast.Schema{
-		Types:         make(map[string]*ast.Definition, size),
+		Types:         make(map[string]*ast.Definition, n+len(types)),
 		Directives:    make(map[string]*ast.DirectiveDefinition, len(dirs)),
 		PossibleTypes: map[string][]*ast.Definition{},
 		Implements:    map[string][]*ast.Definition{},
