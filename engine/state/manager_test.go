@@ -33,13 +33,20 @@ func track(name string) state.ChangeFunc {
 	}
 }
 
-func dbManager(t *testing.T, ctx context.Context, url string) *state.Manager {
+// newPool connects to url; the pool closes when the test ends.
+func newPool(t *testing.T, ctx context.Context, url string) *pgxpool.Pool {
 	t.Helper()
 	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
+	return pool
+}
+
+func dbManager(t *testing.T, ctx context.Context, url string) *state.Manager {
+	t.Helper()
+	pool := newPool(t, ctx, url)
 	store, err := metastore.NewPostgres(ctx, pool, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -149,11 +156,7 @@ func TestTwoManagersSeeEachOther(t *testing.T) {
 func TestFileStoreBadFileKeepsLastGood(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	url := testdb.New(t, ddl)
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	pool := newPool(t, ctx, url)
 	path := filepath.Join(t.TempDir(), "metadata.yaml")
 	write := func(s string) {
 		tmp := path + ".tmp"
@@ -226,11 +229,7 @@ func (s *countingStore) Load(ctx context.Context) (*metadata.Metadata, int64, er
 func TestOwnChangeNotificationDoesNotLoad(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	url := testdb.New(t, ddl)
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	pool := newPool(t, ctx, url)
 	pg, err := metastore.NewPostgres(ctx, pool, nil)
 	if err != nil {
 		t.Fatal(err)
