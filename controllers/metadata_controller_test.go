@@ -388,9 +388,14 @@ var _ = Describe("GraphQLEngine metadata", func() {
 		})
 		createTable(ns, "artist", "artist", nil)
 		createPermission(ns, "p", "album", "user", v1alpha1.ActionSelect, nil)
+		// The version to report is the one holding all three objects.
 		Eventually(ready(&v1alpha1.Table{}, ns, "album")).Should(haveReason(metav1.ConditionTrue, v1alpha1.ReasonPublished))
-		version := getEngine(ns, "demo").Status.MetadataVersion
+		Eventually(ready(&v1alpha1.Table{}, ns, "artist")).Should(haveReason(metav1.ConditionTrue, v1alpha1.ReasonPublished))
+		Eventually(ready(&v1alpha1.Permission{}, ns, "p")).Should(haveReason(metav1.ConditionTrue, v1alpha1.ReasonPublished))
+		_, version, err := published(ns, "demo")
+		Expect(err).NotTo(HaveOccurred())
 		Expect(version).NotTo(BeEmpty())
+		Eventually(func() string { return getEngine(ns, "demo").Status.MetadataVersion }).Should(Equal(version))
 
 		By("the engine reporting an older version: ignored")
 		reportAsEngine(ns, "demo", "0123", metadata.Inconsistency{Type: "table", Name: "table album in source default", Reason: "x"})
