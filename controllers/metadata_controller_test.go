@@ -398,13 +398,13 @@ var _ = Describe("GraphQLEngine metadata", func() {
 		Eventually(func() string { return getEngine(ns, "demo").Status.MetadataVersion }).Should(Equal(version))
 
 		By("the engine reporting an older version: ignored")
-		reportAsEngine(ns, "demo", "0123", metadata.Inconsistency{Type: "table", Name: "table album in source default", Reason: "x"})
+		reportAsEngine(ns, "demo", "0123", metadata.Inconsistency{Kind: "table", Table: &metadata.QualifiedTable{Schema: "public", Name: "album"}, Reason: "x"})
 		Consistently(ready(&v1alpha1.Table{}, ns, "album"), "1s").Should(haveReason(metav1.ConditionTrue, v1alpha1.ReasonPublished))
 
 		By("the engine reporting the published version with an inconsistent relationship")
 		reason := `Inconsistent object: in table "album": in relationship "artist": no such column exists: "nope"`
 		reportAsEngine(ns, "demo", version, metadata.Inconsistency{
-			Type: "object_relation", Name: "object_relation artist in table album in source default", Reason: reason,
+			Kind: "object_relation", Table: &metadata.QualifiedTable{Schema: "public", Name: "album"}, Name: "artist", Reason: reason,
 			Definition: map[string]any{"name": "artist", "table": metadata.QualifiedTable{Schema: "public", Name: "album"}},
 		})
 		Eventually(ready(&v1alpha1.Table{}, ns, "album")).Should(And(

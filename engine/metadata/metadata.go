@@ -81,6 +81,15 @@ func (q *QualifiedTable) UnmarshalJSON(b []byte) error {
 // String renders the table as schema.name, the way Hasura's messages do.
 func (q QualifiedTable) String() string { return q.Schema + "." + q.Name }
 
+// Display renders the table as Hasura's messages do: the bare name in
+// schema public, schema.name elsewhere.
+func (q QualifiedTable) Display() string {
+	if q.Schema == "public" || q.Schema == "" {
+		return q.Name
+	}
+	return q.Schema + "." + q.Name
+}
+
 // Less orders tables by schema, then name.
 func (q QualifiedTable) Less(o QualifiedTable) bool {
 	if q.Schema != o.Schema {

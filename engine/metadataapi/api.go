@@ -207,7 +207,7 @@ func (c *call) tracked(md *metadata.Metadata, t target) (*metadata.Source, *meta
 	}
 	tbl := src.Table(t.Table)
 	if tbl == nil {
-		return nil, nil, notExists(c.path, "table %q does not exist", state.TableName(t.Table))
+		return nil, nil, notExists(c.path, "table %q does not exist", t.Table.Display())
 	}
 	return src, tbl, nil
 }
@@ -217,7 +217,7 @@ func (c *call) dbTable(cat *catalog.Catalog, t metadata.QualifiedTable) (*catalo
 	if ct := cat.Table(t); ct != nil {
 		return ct, nil
 	}
-	return nil, notExists(c.path, "no such table/view exists in source: %q", state.TableName(t))
+	return nil, notExists(c.path, "no such table/view exists in source: %q", t.Display())
 }
 
 // columns checks that every name is a column of ct.

@@ -5,7 +5,6 @@ import (
 
 	"github.com/stratagql/strata/engine/catalog"
 	"github.com/stratagql/strata/engine/metadata"
-	"github.com/stratagql/strata/engine/state"
 )
 
 // addComputedField is pg_add_computed_field.
@@ -40,7 +39,7 @@ func addComputedField(c *call) (edit, *Error) {
 			return err
 		}
 		if len(cat.Functions[f.Definition.Function]) == 0 {
-			return notExists(c.path+".definition.function", "no such function exists: %q", state.TableName(f.Definition.Function))
+			return notExists(c.path+".definition.function", "no such function exists: %q", f.Definition.Function.Display())
 		}
 		tbl.ComputedFields = append(tbl.ComputedFields, f)
 		return nil

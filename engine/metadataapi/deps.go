@@ -9,7 +9,6 @@ import (
 
 	"github.com/stratagql/strata/engine/catalog"
 	"github.com/stratagql/strata/engine/metadata"
-	"github.com/stratagql/strata/engine/state"
 )
 
 // objRef names a metadata object that depends on something being dropped.
@@ -22,7 +21,7 @@ type objRef struct {
 
 // report renders the object as Hasura's dependency errors do.
 func (o objRef) report(source string) string {
-	tn := state.TableName(o.Table)
+	tn := o.Table.Display()
 	var s string
 	switch o.Kind {
 	case "permission":

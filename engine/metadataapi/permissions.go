@@ -7,7 +7,6 @@ import (
 
 	"github.com/stratagql/strata/engine/catalog"
 	"github.com/stratagql/strata/engine/metadata"
-	"github.com/stratagql/strata/engine/state"
 )
 
 // permKinds are the permission types, in Hasura's order.
@@ -152,7 +151,7 @@ func createPermission(kind string) func(c *call) (edit, *Error) {
 				return newErr(http.StatusBadRequest, codeConstraintViolate, c.path, "cannot define permission for admin role")
 			}
 			if hasPermission(tbl, kind, role) {
-				return alreadyExists(c.path, "%s permission already defined on table %q with role %q", kind, state.TableName(t.Table), role)
+				return alreadyExists(c.path, "%s permission already defined on table %q with role %q", kind, t.Table.Display(), role)
 			}
 			ct, err := c.dbTable(cat, t.Table)
 			if err != nil {
@@ -196,7 +195,7 @@ func dropPermissionCmd(kind string) func(c *call) (edit, *Error) {
 				return err
 			}
 			if !hasPermission(tbl, kind, role) {
-				return notExists(c.path, "%s permission for role %q does not exist on table %q", kind, role, state.TableName(t.Table))
+				return notExists(c.path, "%s permission for role %q does not exist on table %q", kind, role, t.Table.Display())
 			}
 			dropPermission(tbl, kind, role)
 			return nil
@@ -237,7 +236,7 @@ func setPermissionComment(c *call) (edit, *Error) {
 			return err
 		}
 		if !hasPermission(tbl, kind, role) {
-			return notExists(c.path, "%s permission for role %q does not exist on table %q", kind, role, state.TableName(t.Table))
+			return notExists(c.path, "%s permission for role %q does not exist on table %q", kind, role, t.Table.Display())
 		}
 		for i := range tbl.SelectPermissions {
 			if kind == "select" && tbl.SelectPermissions[i].Role == role {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/stratagql/strata/engine/catalog"
 	"github.com/stratagql/strata/engine/metadata"
-	"github.com/stratagql/strata/engine/state"
 )
 
 // fieldTaken reports a name clash with a column, relationship or
@@ -23,7 +22,7 @@ func (c *call) fieldTaken(tbl *metadata.Table, ct *catalog.Table, name string) *
 		clash = clash || f.Name == name
 	}
 	if clash {
-		return alreadyExists(c.path, "column/relationship %q of table %q already exists", name, state.TableName(tbl.Table))
+		return alreadyExists(c.path, "column/relationship %q of table %q already exists", name, tbl.Table.Display())
 	}
 	return nil
 }
@@ -76,7 +75,7 @@ func (c *call) manual(cat *catalog.Catalog, ct *catalog.Table, m *metadata.Manua
 	path := c.path + ".using.manual_configuration"
 	rt := cat.Table(m.RemoteTable)
 	if rt == nil {
-		return notExists(path, "table %q does not exist", state.TableName(m.RemoteTable))
+		return notExists(path, "table %q does not exist", m.RemoteTable.Display())
 	}
 	for from, to := range m.ColumnMapping {
 		if ct.Column(from) == nil {
@@ -120,7 +119,7 @@ func createObjectRelationship(c *call) (edit, *Error) {
 		case fk.Table != nil:
 			rt := cat.Table(*fk.Table)
 			if rt == nil {
-				return notExists(path, "table %q does not exist", state.TableName(*fk.Table))
+				return notExists(path, "table %q does not exist", fk.Table.Display())
 			}
 			if err := c.columns(rt, fk.Columns, path); err != nil {
 				return err
@@ -172,7 +171,7 @@ func createArrayRelationship(c *call) (edit, *Error) {
 			path := c.path + ".using.foreign_key_constraint_on"
 			rt := cat.Table(fk.Table)
 			if rt == nil {
-				return notExists(path, "table %q does not exist", state.TableName(fk.Table))
+				return notExists(path, "table %q does not exist", fk.Table.Display())
 			}
 			if err := c.columns(rt, fk.Columns, path); err != nil {
 				return err
@@ -198,7 +197,7 @@ func (c *call) relationship(md *metadata.Metadata, t target, name string) (*meta
 		return nil, nil, err
 	}
 	if !hasRelationship(tbl, name) {
-		return nil, nil, notExists(c.path, "relationship %q does not exist in table %q", name, state.TableName(t.Table))
+		return nil, nil, notExists(c.path, "relationship %q does not exist in table %q", name, t.Table.Display())
 	}
 	return src, tbl, nil
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/stratagql/strata/engine/catalog"
 	"github.com/stratagql/strata/engine/metadata"
-	"github.com/stratagql/strata/engine/state"
 )
 
 // trackTable is pg_track_table (and track_table, add_existing_table_or_view,
@@ -52,7 +51,7 @@ func trackTable(c *call) (edit, *Error) {
 			return err
 		}
 		if src.Table(t.Table) != nil {
-			return newErr(http.StatusBadRequest, codeAlreadyTracked, c.path, "view/table already tracked : %q", state.TableName(t.Table))
+			return newErr(http.StatusBadRequest, codeAlreadyTracked, c.path, "view/table already tracked : %q", t.Table.Display())
 		}
 		ct, err := c.dbTable(cat, t.Table)
 		if err != nil {
@@ -94,7 +93,7 @@ func (c *call) tableConfig(ct *catalog.Table, cfg *metadata.TableConfig) *Error 
 func (c *call) enumTable(ct *catalog.Table) *Error {
 	if _, _, reason, ok := catalog.EnumShape(ct); !ok {
 		return newErr(http.StatusBadRequest, codeConstraintViolate, c.path,
-			"the table %q cannot be used as an enum because %s", state.TableName(ct.Name), reason)
+			"the table %q cannot be used as an enum because %s", ct.Name.Display(), reason)
 	}
 	return nil
 }
@@ -122,7 +121,7 @@ func untrackTable(c *call) (edit, *Error) {
 			return err
 		}
 		if src.Table(t.Table) == nil {
-			return newErr(http.StatusBadRequest, codeAlreadyUntracked, c.path, "view/table already untracked : %q", state.TableName(t.Table))
+			return newErr(http.StatusBadRequest, codeAlreadyUntracked, c.path, "view/table already untracked : %q", t.Table.Display())
 		}
 		if deps := dependentsOfTable(src, t.Table, cat); len(deps) > 0 {
 			if !cascade {

@@ -82,7 +82,7 @@ func tablesBatch(ctx context.Context, c *call, one func(*call) (edit, *Error)) (
 			if apiErr.Status >= 500 {
 				return err
 			}
-			warnings = append(warnings, tableWarning{Type: "table", Name: state.TableName(names[i].Table),
+			warnings = append(warnings, tableWarning{Type: "table", Name: names[i].Table.Display(),
 				Source: names[i].Source, Code: apiErr.Code, Message: apiErr.Message})
 		}
 		return nil

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -189,59 +188,23 @@ func qualified(q *v1alpha1.QualifiedName) string {
 	return q.Schema + "." + q.Name
 }
 
-// ReportedInconsistency turns an inconsistency, as the engine's schema
-// builder reports it, into its API form: the table it belongs to (from its
-// definition, or else from its name "<type> <name> in table <table> in
-// source <source>") and its name within the table.
+// ReportedInconsistency turns an inconsistency into its API form: the
+// table it belongs to and its name within the table (the relationship or
+// computed field, or the role of a permission).
 func ReportedInconsistency(i metadata.Inconsistency) v1alpha1.MetadataInconsistency {
-	out := v1alpha1.MetadataInconsistency{Type: i.Type, Reason: truncate(i.Reason, maxReasonLength)}
-	if q, ok := definitionTable(i.Definition); ok {
-		out.Table = &v1alpha1.QualifiedName{Schema: q.Schema, Name: q.Name}
+	out := v1alpha1.MetadataInconsistency{Type: i.Kind, Reason: truncate(i.Reason, maxReasonLength)}
+	if i.Table != nil {
+		out.Table = &v1alpha1.QualifiedName{Schema: i.Table.Schema, Name: i.Table.Name}
+		if out.Table.Schema == "" {
+			out.Table.Schema = "public"
+		}
 	}
-	rest, _ := strings.CutPrefix(i.Name, i.Type+" ")
-	table := rest
-	if i.Type != "table" {
-		var name string
-		var found bool
-		if name, table, found = strings.Cut(rest, " in table "); !found {
-			return out
-		}
-		out.Name = truncate(name, 256)
-	}
-	if out.Table == nil {
-		table, _, _ = strings.Cut(table, " in source ")
-		schemaName, tableName, dotted := strings.Cut(table, ".")
-		if !dotted {
-			schemaName, tableName = "public", table
-		}
-		if tableName != "" {
-			out.Table = &v1alpha1.QualifiedName{Schema: schemaName, Name: tableName}
-		}
+	if i.IsPermission() {
+		out.Name = truncate(i.Role, 256)
+	} else if i.Kind != metadata.KindTable && i.Table != nil {
+		out.Name = truncate(i.Name, 256)
 	}
 	return out
-}
-
-// definitionTable finds the table of an inconsistency's definition: the
-// definition itself (a table name) or its "table" key.
-func definitionTable(def any) (metadata.QualifiedTable, bool) {
-	if def == nil {
-		return metadata.QualifiedTable{}, false
-	}
-	b, err := json.Marshal(def)
-	if err != nil {
-		return metadata.QualifiedTable{}, false
-	}
-	var withTable struct {
-		Table *metadata.QualifiedTable `json:"table"`
-	}
-	if json.Unmarshal(b, &withTable) == nil && withTable.Table != nil {
-		return *withTable.Table, true
-	}
-	var q metadata.QualifiedTable
-	if json.Unmarshal(b, &q) == nil && q.Name != "" {
-		return q, true
-	}
-	return metadata.QualifiedTable{}, false
 }
 
 func truncate(s string, n int) string {

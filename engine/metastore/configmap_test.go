@@ -275,31 +275,29 @@ func TestReportedInconsistency(t *testing.T) {
 		in   metadata.Inconsistency
 		want v1alpha1.MetadataInconsistency
 	}{
-		{metadata.Inconsistency{Type: "table", Name: "table album in source default", Reason: "r", Definition: album},
+		{metadata.Inconsistency{Kind: "table", Table: &album, Reason: "r", Definition: album},
 			v1alpha1.MetadataInconsistency{Type: "table", Table: &v1alpha1.QualifiedName{Schema: "public", Name: "album"}, Reason: "r"}},
-		{metadata.Inconsistency{Type: "table", Name: "table album in source default", Reason: "r", Definition: metadata.Table{Table: album}},
-			v1alpha1.MetadataInconsistency{Type: "table", Table: &v1alpha1.QualifiedName{Schema: "public", Name: "album"}, Reason: "r"}},
-		{metadata.Inconsistency{Type: "object_relation", Name: "object_relation artist in table album in source default", Reason: "r",
+		{metadata.Inconsistency{Kind: "object_relation", Table: &album, Name: "artist", Reason: "r",
 			Definition: map[string]any{"name": "artist", "table": album}},
 			v1alpha1.MetadataInconsistency{Type: "object_relation", Table: &v1alpha1.QualifiedName{Schema: "public", Name: "album"}, Name: "artist", Reason: "r"}},
-		{metadata.Inconsistency{Type: "select_permission", Name: "select_permission user in table music.album in source default", Reason: "r"},
+		{metadata.Inconsistency{Kind: "select_permission", Table: &metadata.QualifiedTable{Schema: "music", Name: "album"}, Role: "user", Reason: "r"},
 			v1alpha1.MetadataInconsistency{Type: "select_permission", Table: &v1alpha1.QualifiedName{Schema: "music", Name: "album"}, Name: "user", Reason: "r"}},
-		{metadata.Inconsistency{Type: "inherited_role", Name: "inherited_role staff", Reason: "r",
+		{metadata.Inconsistency{Kind: "inherited_role", Name: "staff", Reason: "r",
 			Definition: metadata.InheritedRole{RoleName: "staff"}},
 			v1alpha1.MetadataInconsistency{Type: "inherited_role", Reason: "r"}},
 	} {
 		got := ReportedInconsistency(c.in)
 		if !reflect.DeepEqual(got, c.want) {
-			t.Errorf("%s:\n got %+v %+v\nwant %+v %+v", c.in.Name, got, got.Table, c.want, c.want.Table)
+			t.Errorf("%s:\n got %+v %+v\nwant %+v %+v", c.in.ObjectName(), got, got.Table, c.want, c.want.Table)
 		}
 	}
-	long := ReportedInconsistency(metadata.Inconsistency{Type: "table", Reason: strings.Repeat("é", 2000)})
+	long := ReportedInconsistency(metadata.Inconsistency{Kind: "table", Reason: strings.Repeat("é", 2000)})
 	if len(long.Reason) > maxReasonLength || !strings.HasSuffix(long.Reason, "…") {
 		t.Errorf("long reason: %d bytes", len(long.Reason))
 	}
 	r := StatusReport("h", []metadata.Inconsistency{
-		{Type: "table", Name: "table b in source default", Reason: "x"},
-		{Type: "table", Name: "table a in source default", Reason: "x"},
+		{Kind: "table", Table: &metadata.QualifiedTable{Schema: "public", Name: "b"}, Reason: "x"},
+		{Kind: "table", Table: &metadata.QualifiedTable{Schema: "public", Name: "a"}, Reason: "x"},
 	})
 	if r.ServedMetadataVersion != "h" || r.EngineInconsistencyCount != 2 || r.EngineInconsistencies[0].Table.Name != "a" {
 		t.Errorf("report %+v", r)

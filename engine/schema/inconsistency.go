@@ -1,30 +1,22 @@
 package schema
 
 import (
-	"fmt"
-
 	"github.com/stratagql/strata/engine/metadata"
 )
 
-// inconsistent records a metadata object left out of the schema.
-func (r *resolver) inconsistent(kind, name, reason string, def any) {
-	r.out.Inconsistencies = append(r.out.Inconsistencies, metadata.Inconsistency{
-		Type:       kind,
-		Name:       name,
-		Reason:     "Inconsistent object: " + reason,
-		Definition: def,
-	})
+// inconsistent records a metadata object left out of the schema; inc's
+// Reason is prefixed with Hasura's "Inconsistent object: ".
+func (r *resolver) inconsistent(inc metadata.Inconsistency) {
+	if inc.Table != nil && inc.Source == "" {
+		inc.Source = metadata.DefaultSource
+	}
+	inc.Reason = "Inconsistent object: " + inc.Reason
+	r.out.Inconsistencies = append(r.out.Inconsistencies, inc)
 }
 
-// tableObjectName names a table as get_inconsistent_metadata does.
-func tableObjectName(q metadata.QualifiedTable) string {
-	return fmt.Sprintf("table %s in source %s", displayName(q), metadata.DefaultSource)
-}
-
-// fieldObjectName names an object attached to a table, e.g.
-// "array_relation articles in table author in source default".
-func fieldObjectName(kind, name string, q metadata.QualifiedTable) string {
-	return fmt.Sprintf("%s %s in table %s in source %s", kind, name, displayName(q), metadata.DefaultSource)
+// tableInconsistency is a table left out for reason.
+func tableInconsistency(q metadata.QualifiedTable, reason string) metadata.Inconsistency {
+	return metadata.Inconsistency{Kind: metadata.KindTable, Table: &q, Reason: reason, Definition: q}
 }
 
 // relDefinition is a relationship's definition as Hasura reports it.

@@ -50,7 +50,7 @@ func TestInconsistencies(t *testing.T) {
 
 	got := map[string]metadata.Inconsistency{}
 	for _, inc := range s.Inconsistencies {
-		got[inc.Name] = inc
+		got[inc.ObjectName()] = inc
 	}
 	want := map[string]struct{ typ, reason string }{
 		"table ghost in source default":                                 {"table", `Inconsistent object: no such table/view exists in source: "ghost"`},
@@ -70,8 +70,8 @@ func TestInconsistencies(t *testing.T) {
 			t.Errorf("missing inconsistency %q", name)
 			continue
 		}
-		if inc.Type != w.typ || !strings.Contains(inc.Reason, w.reason) || !strings.HasPrefix(inc.Reason, "Inconsistent object: ") {
-			t.Errorf("%s: got %s / %q", name, inc.Type, inc.Reason)
+		if inc.Kind != w.typ || !strings.Contains(inc.Reason, w.reason) || !strings.HasPrefix(inc.Reason, "Inconsistent object: ") {
+			t.Errorf("%s: got %s / %q", name, inc.Kind, inc.Reason)
 		}
 	}
 	if len(got) != len(want) {

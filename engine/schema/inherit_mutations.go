@@ -75,8 +75,8 @@ func (r *resolver) inheritMutationPermissions() {
 	})
 	for _, c := range list {
 		r.out.Inconsistencies = append(r.out.Inconsistencies, metadata.Inconsistency{
-			Type: "inherited role permission inconsistency",
-			Name: c.role,
+			Kind: metadata.KindInheritedPermission,
+			Role: c.role,
 			Reason: fmt.Sprintf("Could not inherit permission for the role '%s' for the entity: '%s permission, table: %s, source: '%s''",
 				c.role, c.kind, displayName(c.table), metadata.DefaultSource),
 		})

@@ -39,7 +39,7 @@ func TestInheritedMutationPermissions(t *testing.T) {
 	s := buildFrom(t, permSQL, []byte(inheritMetadata))
 	var got []string
 	for _, inc := range s.Inconsistencies {
-		got = append(got, inc.Type+": "+inc.Name+": "+inc.Reason)
+		got = append(got, inc.Kind+": "+inc.ObjectName()+": "+inc.Reason)
 	}
 	want := []string{
 		"inherited role permission inconsistency: conflict13: Could not inherit permission for the role 'conflict13' for the entity: 'delete permission, table: author, source: 'default''",

@@ -24,12 +24,7 @@ func IsGraphQLName(s string) bool {
 
 // displayName renders a table as Hasura does in descriptions and
 // messages: the bare name in schema public, schema.name elsewhere.
-func displayName(q metadata.QualifiedTable) string {
-	if q.Schema == "public" {
-		return q.Name
-	}
-	return q.Schema + "." + q.Name
-}
+func displayName(q metadata.QualifiedTable) string { return q.Display() }
 
 // defaultTypeName is the GraphQL name of a table without custom_name:
 // the table name in schema public, schema_name elsewhere.

@@ -98,13 +98,13 @@ func TestPermissionInconsistencies(t *testing.T) {
 		def         any
 	}{}
 	for _, inc := range s.Inconsistencies {
-		if _, dup := got[inc.Name]; dup && inc.Name != "select_permission dup in table author in source default" && inc.Name != "inherited_role okay" {
-			t.Errorf("reported twice: %s", inc.Name)
+		if _, dup := got[inc.ObjectName()]; dup && inc.ObjectName() != "select_permission dup in table author in source default" && inc.ObjectName() != "inherited_role okay" {
+			t.Errorf("reported twice: %s", inc.ObjectName())
 		}
-		got[inc.Name] = struct {
+		got[inc.ObjectName()] = struct {
 			typ, reason string
 			def         any
-		}{inc.Type, inc.Reason, inc.Definition}
+		}{inc.Kind, inc.Reason, inc.Definition}
 	}
 	selReason := func(role, reason string) (string, [2]string) {
 		return "select_permission " + role + " in table author in source default",

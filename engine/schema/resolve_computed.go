@@ -18,15 +18,16 @@ func (r *resolver) resolveComputedFields() {
 				reason = r.checkFieldName(t, mcf.Name)
 			}
 			if reason != "" {
-				r.inconsistent("computed_field", fieldObjectName("computed_field", mcf.Name, t.Name),
-					fmt.Sprintf("in table %q: in computed field %q: %s", displayName(t.Name), mcf.Name, reason),
-					map[string]any{
+				q := t.Name
+				r.inconsistent(metadata.Inconsistency{Kind: "computed_field", Table: &q, Name: mcf.Name,
+					Reason: fmt.Sprintf("in table %q: in computed field %q: %s", displayName(t.Name), mcf.Name, reason),
+					Definition: map[string]any{
 						"name":       mcf.Name,
 						"source":     metadata.DefaultSource,
 						"comment":    mcf.Comment,
 						"table":      t.Name,
 						"definition": mcf.Definition,
-					})
+					}})
 				continue
 			}
 			t.ComputedFields = append(t.ComputedFields, cf)

@@ -15,8 +15,8 @@ func (r *resolver) resolveEnumTables() {
 	for _, t := range r.out.Tables {
 		if t.IsEnum {
 			if reason := r.resolveEnumTable(t); reason != "" {
-				r.inconsistent("table", tableObjectName(t.Name),
-					fmt.Sprintf("the table %q cannot be used as an enum because %s", displayName(t.Name), reason), t.Name)
+				r.inconsistent(tableInconsistency(t.Name,
+					fmt.Sprintf("the table %q cannot be used as an enum because %s", displayName(t.Name), reason)))
 				delete(r.out.TablesByName, t.Name)
 				continue
 			}

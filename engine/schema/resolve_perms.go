@@ -135,16 +135,16 @@ func (r *resolver) resolvePermissions(md *metadata.Metadata) {
 // permInconsistent reports a permission as get_inconsistent_metadata does,
 // e.g. "select_permission user in table author in source default".
 func (r *resolver) permInconsistent(kind string, t *Table, role string, comment *string, perm any, reason string) {
-	typ := kind + "_permission"
-	r.inconsistent(typ, fieldObjectName(typ, role, t.Name),
-		fmt.Sprintf("in table %q: in permission for role %q: %s", displayName(t.Name), role, reason),
-		map[string]any{
+	q := t.Name
+	r.inconsistent(metadata.Inconsistency{Kind: kind + "_permission", Table: &q, Role: role,
+		Reason: fmt.Sprintf("in table %q: in permission for role %q: %s", displayName(t.Name), role, reason),
+		Definition: map[string]any{
 			"role":       role,
 			"source":     metadata.DefaultSource,
 			"comment":    comment,
 			"permission": perm,
 			"table":      t.Name,
-		})
+		}})
 }
 
 // permRole checks the role a permission is for; seen are the roles with a
@@ -279,7 +279,7 @@ func rootFields(names []string, key string, stream, aggregations bool) (rootSet,
 func (r *resolver) resolveInheritedRoles(irs []metadata.InheritedRole) {
 	p := r.out.perms
 	bad := func(ir metadata.InheritedRole, reason string) {
-		r.inconsistent("inherited_role", "inherited_role "+ir.RoleName, reason, ir)
+		r.inconsistent(metadata.Inconsistency{Kind: metadata.KindInheritedRole, Name: ir.RoleName, Reason: reason, Definition: ir})
 	}
 	defined := map[string]metadata.InheritedRole{}
 	first := map[int]bool{} // the consistent definitions, by index in irs

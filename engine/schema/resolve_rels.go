@@ -36,9 +36,10 @@ func (r *resolver) addRel(t *Table, kind, name string, using any, comment *strin
 		}
 	}
 	if reason != "" {
-		r.inconsistent(kind, fieldObjectName(kind, name, t.Name),
-			fmt.Sprintf("in table %q: in relationship %q: %s", displayName(t.Name), name, reason),
-			relDefinition(t.Name, name, using, comment))
+		q := t.Name
+		r.inconsistent(metadata.Inconsistency{Kind: kind, Table: &q, Name: name,
+			Reason:     fmt.Sprintf("in table %q: in relationship %q: %s", displayName(t.Name), name, reason),
+			Definition: relDefinition(t.Name, name, using, comment)})
 		return
 	}
 	rel.Name = name

@@ -26,16 +26,16 @@ func (r *resolver) resolveTables(src *metadata.Source) {
 		mt := &src.Tables[i]
 		t, reason := r.resolveTable(mt)
 		if t == nil {
-			r.inconsistent("table", tableObjectName(mt.Table), reason, mt.Table)
+			r.inconsistent(tableInconsistency(mt.Table, reason))
 			continue
 		}
 		if other, dup := r.out.TablesByName[mt.Table]; dup && other != nil {
-			r.inconsistent("table", tableObjectName(mt.Table),
-				fmt.Sprintf("table %q is tracked more than once", displayName(mt.Table)), mt.Table)
+			r.inconsistent(tableInconsistency(mt.Table,
+				fmt.Sprintf("table %q is tracked more than once", displayName(mt.Table))))
 			continue
 		}
 		if reason := r.claimNames(t); reason != "" {
-			r.inconsistent("table", tableObjectName(mt.Table), reason, mt.Table)
+			r.inconsistent(tableInconsistency(mt.Table, reason))
 			continue
 		}
 		r.out.Tables = append(r.out.Tables, t)

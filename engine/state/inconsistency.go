@@ -8,15 +8,6 @@ import (
 	"github.com/stratagql/strata/engine/schema"
 )
 
-// TableName renders a table as Hasura's messages do: the bare name in
-// schema public, schema.name elsewhere.
-func TableName(q metadata.QualifiedTable) string {
-	if q.Schema == "public" || q.Schema == "" {
-		return q.Name
-	}
-	return q.Schema + "." + q.Name
-}
-
 // missingTables reports tracked tables of the default source that are not
 // in the catalogue. The schema builder reports these (and much more) too;
 // this baseline guarantees that a table dropped behind metadata's back is
@@ -32,10 +23,12 @@ func missingTables(md *metadata.Metadata, cat *catalog.Catalog) []metadata.Incon
 		if cat.Table(t.Table) != nil {
 			continue
 		}
+		q := t.Table
 		out = append(out, metadata.Inconsistency{
-			Type:       "table",
-			Name:       fmt.Sprintf("table %s in source %s", TableName(t.Table), src.Name),
-			Reason:     fmt.Sprintf("Inconsistent object: no such table/view exists in source: %q", TableName(t.Table)),
+			Source:     src.Name,
+			Kind:       metadata.KindTable,
+			Table:      &q,
+			Reason:     fmt.Sprintf("Inconsistent object: no such table/view exists in source: %q", q.Display()),
 			Definition: t,
 		})
 	}
@@ -48,10 +41,10 @@ func inconsistencies(md *metadata.Metadata, cat *catalog.Catalog, s *schema.Sche
 	out := append([]metadata.Inconsistency(nil), s.Inconsistencies...)
 	seen := map[string]bool{}
 	for _, i := range out {
-		seen[i.Type+"\x00"+i.Name] = true
+		seen[i.Key()] = true
 	}
 	for _, i := range missingTables(md, cat) {
-		if !seen[i.Type+"\x00"+i.Name] {
+		if !seen[i.Key()] {
 			out = append(out, i)
 		}
 	}
@@ -65,11 +58,11 @@ func inconsistencies(md *metadata.Metadata, cat *catalog.Catalog, s *schema.Sche
 func added(before, after []metadata.Inconsistency) []metadata.Inconsistency {
 	seen := map[string]bool{}
 	for _, i := range before {
-		seen[i.Type+"\x00"+i.Name] = true
+		seen[i.Key()] = true
 	}
 	var out []metadata.Inconsistency
 	for _, i := range after {
-		if !seen[i.Type+"\x00"+i.Name] {
+		if !seen[i.Key()] {
 			out = append(out, i)
 		}
 	}

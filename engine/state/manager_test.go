@@ -115,7 +115,7 @@ func TestApplyConflictAndInconsistency(t *testing.T) {
 	if err != nil || bad.Consistent() || m.InconsistentObjects() != 1 {
 		t.Fatalf("allowed inconsistency: %v %+v", err, bad)
 	}
-	if got := m.Current().Schema.Inconsistencies; len(got) != 1 || got[0].Name != "table nope in source default" {
+	if got := m.Current().Schema.Inconsistencies; len(got) != 1 || got[0].ObjectName() != "table nope in source default" {
 		t.Fatalf("schema inconsistencies: %+v", got)
 	}
 
