@@ -9,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/stratagql/strata/engine/catalog"
+	"github.com/stratagql/strata/engine/gqlcollect"
 	"github.com/stratagql/strata/engine/schema"
 )
 
@@ -31,7 +32,11 @@ func Compile(s *schema.Schema, op *ast.OperationDefinition, vars map[string]any,
 	}
 	c := &compiler{s: s, vars: vars, slots: SlotVariables(op), opts: opts}
 	plan := &Plan{Operation: op.Operation}
-	for _, f := range c.collect(op.SelectionSet, "query_root") {
+	fields, err := c.collect(op.SelectionSet, "query_root")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fields {
 		rf, err := c.rootField(f)
 		if err != nil {
 			return nil, err
@@ -132,58 +137,17 @@ func (c *compiler) rootField(f *ast.Field) (*RootField, error) {
 }
 
 // collect flattens a selection set into its fields for the given object
-// type, applying @skip/@include, fragments and merging equal response keys.
-func (c *compiler) collect(set ast.SelectionSet, typeName string) []*ast.Field {
-	var out []*ast.Field
-	index := map[string]int{}
-	var walk func(ast.SelectionSet)
-	walk = func(set ast.SelectionSet) {
-		for _, sel := range set {
-			switch s := sel.(type) {
-			case *ast.Field:
-				if !c.included(s.Directives) {
-					continue
-				}
-				if i, ok := index[s.Alias]; ok {
-					merged := *out[i]
-					merged.SelectionSet = append(append(ast.SelectionSet{}, merged.SelectionSet...), s.SelectionSet...)
-					out[i] = &merged
-					continue
-				}
-				index[s.Alias] = len(out)
-				out = append(out, s)
-			case *ast.InlineFragment:
-				if c.included(s.Directives) && (s.TypeCondition == "" || s.TypeCondition == typeName) {
-					walk(s.SelectionSet)
-				}
-			case *ast.FragmentSpread:
-				if c.included(s.Directives) && s.Definition != nil &&
-					(s.Definition.TypeCondition == "" || s.Definition.TypeCondition == typeName) {
-					walk(s.Definition.SelectionSet)
-				}
-			}
-		}
+// type (see gqlcollect), fields sharing a response key merged into one.
+func (c *compiler) collect(set ast.SelectionSet, typeName string) ([]*ast.Field, error) {
+	groups, err := gqlcollect.Fields(set, typeName, c.vars)
+	if err != nil {
+		return nil, err
 	}
-	walk(set)
-	return out
-}
-
-func (c *compiler) included(dirs ast.DirectiveList) bool {
-	for _, d := range dirs {
-		if d.Name != "skip" && d.Name != "include" {
-			continue
-		}
-		arg := d.Arguments.ForName("if")
-		if arg == nil {
-			continue
-		}
-		v, _ := arg.Value.Value(c.vars)
-		b, _ := v.(bool)
-		if d.Name == "skip" && b || d.Name == "include" && !b {
-			return false
-		}
+	out := make([]*ast.Field, len(groups))
+	for i, g := range groups {
+		out[i] = g.Field()
 	}
-	return true
+	return out, nil
 }
 
 // param binds a leaf value and returns its SQL placeholder cast to sqlType.

@@ -80,7 +80,11 @@ type mutation struct {
 func compileMutation(s *schema.Schema, op *ast.OperationDefinition, vars map[string]any, opts Options) (*Plan, error) {
 	m := &mutation{compiler: &compiler{s: s, vars: vars, slots: SlotVariables(op), opts: opts}}
 	plan := &Plan{Operation: op.Operation}
-	for _, f := range m.collect(op.SelectionSet, "mutation_root") {
+	fields, err := m.collect(op.SelectionSet, "mutation_root")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fields {
 		if f.Name == "__typename" {
 			plan.Fields = append(plan.Fields, &RootField{Alias: f.Alias, Kind: FieldTypename, Typename: "mutation_root"})
 			continue
@@ -188,31 +192,42 @@ func settingsArray(settings []int) string {
 // columns, so it can be answered from the rows a write returns in the
 // same statement. Relationships and computed fields must see the effects
 // of the write, which only a later statement does.
-func (m *mutation) flat(t *schema.Table, set ast.SelectionSet) bool {
-	for _, f := range m.collect(set, t.TypeName) {
+func (m *mutation) flat(t *schema.Table, set ast.SelectionSet) (bool, error) {
+	fields, err := m.collect(set, t.TypeName)
+	if err != nil {
+		return false, err
+	}
+	for _, f := range fields {
 		if f.Name == "__typename" {
 			continue
 		}
 		fd, ok := t.FieldsByName[f.Name]
 		if !ok || fd.Column == nil {
-			return false
+			return false, nil
 		}
 	}
-	return true
+	return true, nil
 }
 
 // responseFlat reports whether the field's selection (a mutation response
 // or a row) is flat.
-func (m *mutation) responseFlat(t *schema.Table, f *ast.Field, single bool) bool {
+func (m *mutation) responseFlat(t *schema.Table, f *ast.Field, single bool) (bool, error) {
 	if single {
 		return m.flat(t, f.SelectionSet)
 	}
-	for _, sub := range m.collect(f.SelectionSet, t.TypeName+"_mutation_response") {
-		if sub.Name == "returning" && !m.flat(t, sub.SelectionSet) {
-			return false
+	fields, err := m.collect(f.SelectionSet, t.TypeName+"_mutation_response")
+	if err != nil {
+		return false, err
+	}
+	for _, sub := range fields {
+		if sub.Name != "returning" {
+			continue
+		}
+		if ok, err := m.flat(t, sub.SelectionSet); !ok || err != nil {
+			return false, err
 		}
 	}
-	return true
+	return true, nil
 }
 
 // rowsSource gives the rows a response is built from: a FROM item naming
@@ -254,7 +269,11 @@ func (m *mutation) response(t *schema.Table, f *ast.Field, single bool, src rows
 		return "(SELECT " + obj + " FROM " + src.from(alias) + joins + where + " LIMIT 1)", nil
 	}
 	var pairs []string
-	for _, sub := range m.collect(f.SelectionSet, t.TypeName+"_mutation_response") {
+	fields, err := m.collect(f.SelectionSet, t.TypeName+"_mutation_response")
+	if err != nil {
+		return "", err
+	}
+	for _, sub := range fields {
 		key := quoteLiteral(sub.Alias)
 		spath := append(path[:len(path):len(path)], sub.Alias)
 		switch sub.Name {

@@ -67,7 +67,11 @@ func (m *mutation) insert(root *schema.RootField, f *ast.Field) error {
 	}
 	onConflict := m.argValue(f, "on_conflict")
 	respPath := []string{"selectionSet", f.Alias}
-	if len(rows) == 0 || !nested && m.responseFlat(t, f, single) {
+	flat, err := m.responseFlat(t, f, single)
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 || !nested && flat {
 		// One statement: the insert and its response.
 		m.begin()
 		dml := "SELECT * FROM " + qualified(t) + " WHERE false"

@@ -77,7 +77,11 @@ func (m *mutation) writeAndRespond(t *schema.Table, f *ast.Field, single bool, d
 	if check == nil {
 		check = func(_ *schema.Table, _ string, sel string) (string, error) { return sel, nil }
 	}
-	if m.responseFlat(t, f, single) {
+	flat, err := m.responseFlat(t, f, single)
+	if err != nil {
+		return err
+	}
+	if flat {
 		resp, err := m.response(t, f, single, cteRows("_w"), respPath)
 		if err != nil {
 			return err

@@ -207,7 +207,11 @@ func (c *compiler) selectByPk(t *schema.Table, f *ast.Field, path []string) (str
 func (c *compiler) object(t *schema.Table, alias string, set ast.SelectionSet, path []string) (string, string, error) {
 	var pairs []string
 	var joins strings.Builder
-	for _, f := range c.collect(set, t.TypeName) {
+	fields, err := c.collect(set, t.TypeName)
+	if err != nil {
+		return "", "", err
+	}
+	for _, f := range fields {
 		fpath := append(path[:len(path):len(path)], f.Alias)
 		key := quoteLiteral(f.Alias)
 		if f.Name == "__typename" {
