@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/stratagql/strata/engine/catalog"
 	"github.com/stratagql/strata/engine/gqlcollect"
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/schema"
 )
 
@@ -28,7 +28,7 @@ func Compile(s *schema.Schema, op *ast.OperationDefinition, vars map[string]any,
 		return compileMutation(s, op, vars, opts)
 	}
 	if op.Operation != ast.Query {
-		return nil, &Error{Message: fmt.Sprintf("%s operations are not supported yet", op.Operation), Code: "not-supported", Path: "$"}
+		return nil, hasuraerr.New(hasuraerr.CodeNotSupported, "$", "%s operations are not supported yet", op.Operation)
 	}
 	c := &compiler{s: s, vars: vars, slots: SlotVariables(op), opts: opts}
 	plan := &Plan{Operation: op.Operation}
@@ -128,7 +128,7 @@ func (c *compiler) rootField(f *ast.Field) (*RootField, error) {
 	case schema.RootSelectByPk:
 		sql, err = c.selectByPk(root.Table, f, path)
 	default:
-		err = &Error{Message: "unsupported root field " + f.Name, Code: "not-supported", Path: "$"}
+		err = hasuraerr.New(hasuraerr.CodeNotSupported, "$", "unsupported root field %s", f.Name)
 	}
 	if err != nil {
 		return nil, err
@@ -218,11 +218,11 @@ func (c *compiler) leafText(v *ast.Value) (*string, error) {
 	}
 	x, err := v.Value(c.vars)
 	if err != nil {
-		return nil, &Error{Message: err.Error(), Code: "validation-failed", Path: "$"}
+		return nil, invalidValue(err)
 	}
 	s, err := scalarText(x)
 	if err != nil {
-		return nil, &Error{Message: err.Error(), Code: "validation-failed", Path: "$"}
+		return nil, invalidValue(err)
 	}
 	return &s, nil
 }

@@ -1,12 +1,12 @@
 package compile
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/schema"
 )
 
@@ -43,7 +43,7 @@ type Statement struct {
 	// raise an error of its own, so it reads the missing setting
 	// strata_raise.e<i> (see RaisedError) and the executor answers
 	// Raises[i] instead.
-	Raises []*Error
+	Raises []*hasuraerr.Error
 
 	// setting is the strata.w<N> setting a write keeps its rows in (0:
 	// none); the rows count as affected.
@@ -52,7 +52,7 @@ type Statement struct {
 
 // RaisedError returns the error st raised on purpose with the message of
 // PostgreSQL's error (42704 unrecognized configuration parameter), or nil.
-func (st *Statement) RaisedError(pgMessage string) *Error {
+func (st *Statement) RaisedError(pgMessage string) *hasuraerr.Error {
 	const prefix = `unrecognized configuration parameter "strata_raise.e`
 	if !strings.HasPrefix(pgMessage, prefix) {
 		return nil
@@ -70,7 +70,7 @@ type mutation struct {
 	// stmts are the current root field's statements.
 	stmts []*Statement
 	// raises are the current statement's deliberate errors.
-	raises []*Error
+	raises []*hasuraerr.Error
 	// settings numbers the strata.w<N> settings across the operation.
 	settings int
 }
@@ -118,7 +118,7 @@ func (m *mutation) rootField(root *schema.RootField, f *ast.Field) (*MutationFie
 	case schema.RootDelete, schema.RootDeleteByPk:
 		err = m.delete(root, f)
 	default:
-		err = &Error{Message: "unsupported root field " + f.Name, Code: "not-supported", Path: "$"}
+		err = hasuraerr.New(hasuraerr.CodeNotSupported, "$", "unsupported root field %s", f.Name)
 	}
 	if err != nil {
 		return nil, err
@@ -139,7 +139,7 @@ func (m *mutation) emit(sql string, result bool, path string) {
 }
 
 // raise returns a text expression that fails the statement with e.
-func (m *mutation) raise(e *Error) string {
+func (m *mutation) raise(e *hasuraerr.Error) string {
 	m.raises = append(m.raises, e)
 	return "current_setting('strata_raise.e" + strconv.Itoa(len(m.raises)-1) + "')"
 }
@@ -346,8 +346,4 @@ func (m *mutation) child(v *ast.Value, name string) *ast.Value {
 		}
 	}
 	return nil
-}
-
-func errorf(code, path, format string, args ...any) *Error {
-	return &Error{Message: fmt.Sprintf(format, args...), Code: code, Path: path}
 }
