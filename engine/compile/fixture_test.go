@@ -35,7 +35,7 @@ func fixture(t testing.TB) (*schema.Schema, *catalog.Catalog) {
 	cat.Functions[q("t0000_label")] = []*catalog.Function{{
 		Name: q("t0000_label"),
 		Args: []catalog.FunctionArg{
-			{Name: "row", Type: &catalog.Type{Schema: "public", Name: "t0000", Kind: catalog.TypeComposite, Category: "C"}},
+			{Name: "r", Type: &catalog.Type{Schema: "public", Name: "t0000", Kind: catalog.TypeComposite, Category: "C"}},
 			{Name: "prefix", Type: text, HasDefault: true},
 		},
 		ReturnType: text, Volatility: "s",
@@ -101,9 +101,16 @@ func forRole(t testing.TB, s *schema.Schema, role string) *schema.Schema {
 	return rs
 }
 
-// compileQuery parses, validates and compiles q against s with vars (as
+// compileWith parses, validates and compiles q against s with vars (as
 // decoded from a request's JSON), as the GraphQL handler does.
-func compileQuery(t testing.TB, s *schema.Schema, q string, vars map[string]any) (*compile.Plan, error) {
+func compileWith(t testing.TB, s *schema.Schema, q string, vars map[string]any, opts compile.Options) (*compile.Plan, error) {
+	t.Helper()
+	op, coerced := prepare(t, s, q, vars)
+	return compile.Compile(s, op, coerced, opts)
+}
+
+// prepare parses and validates q and coerces its variables.
+func prepare(t testing.TB, s *schema.Schema, q string, vars map[string]any) (*ast.OperationDefinition, map[string]any) {
 	t.Helper()
 	doc, err := parser.ParseQuery(&ast.Source{Input: q})
 	if err != nil {
@@ -116,7 +123,7 @@ func compileQuery(t testing.TB, s *schema.Schema, q string, vars map[string]any)
 	if gerr != nil {
 		t.Fatalf("variables of %s: %v", q, gerr)
 	}
-	return compile.Compile(s, doc.Operations[0], coerced, compile.Options{})
+	return doc.Operations[0], coerced
 }
 
 // statement is one SQL statement of a plan with its arguments.

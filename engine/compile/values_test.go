@@ -320,11 +320,11 @@ type compiled struct {
 
 func compileValues(t *testing.T, s *schema.Schema, q string, vars map[string]any) compiled {
 	t.Helper()
-	plan, err := compileQuery(t, s, q, vars)
+	op, coerced := prepare(t, s, q, vars)
+	plan, err := compile.Compile(s, op, coerced, compile.Options{})
 	if err != nil {
 		return compiled{err: err.Error()}
 	}
-	coerced := vars
 	var out compiled
 	for _, st := range statements(plan) {
 		out.sql = append(out.sql, st.sql)
