@@ -1,9 +1,7 @@
 package compile_test
 
 import (
-	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"testing"
 
@@ -156,39 +154,4 @@ func statements(p *compile.Plan) []statement {
 		}
 	}
 	return out
-}
-
-// argsJSON renders arguments one per line in a stable form.
-func argsJSON(args []compile.Arg) string {
-	var b strings.Builder
-	for i, a := range args {
-		m := map[string]any{}
-		if a.Var != "" {
-			m["var"] = a.Var
-		}
-		if a.Session != "" {
-			m["session"] = a.Session
-		}
-		if a.List {
-			m["list"] = true
-		}
-		if a.JSON {
-			m["json"] = true
-		}
-		if a.Var == "" && a.Session == "" {
-			m["value"] = a.Value
-		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		fmt.Fprintf(&b, "$%d", i+1)
-		for _, k := range keys {
-			v, _ := json.Marshal(m[k])
-			fmt.Fprintf(&b, " %s=%s", k, v)
-		}
-		b.WriteByte('\n')
-	}
-	return b.String()
 }

@@ -118,15 +118,50 @@ func render(c goldenCase, plan *compile.Plan, err error) string {
 	}
 	for _, st := range statements(plan) {
 		fmt.Fprintf(&b, "\n-- %s\n%s;\n", st.label, st.sql)
-		for _, line := range strings.Split(strings.TrimSuffix(argsJSON(st.args), "\n"), "\n") {
-			if line != "" {
-				b.WriteString("-- " + line + "\n")
-			}
+		for _, line := range argLines(st.args) {
+			b.WriteString("-- " + line + "\n")
 		}
 	}
 	return b.String()
 }
 
+// argLines renders arguments one per line in a stable form.
+func argLines(args []compile.Arg) []string {
+	lines := make([]string, len(args))
+	for i, a := range args {
+		m := map[string]any{}
+		if a.Var != "" {
+			m["var"] = a.Var
+		}
+		if a.Session != "" {
+			m["session"] = a.Session
+		}
+		if a.List {
+			m["list"] = true
+		}
+		if a.JSON {
+			m["json"] = true
+		}
+		if a.Var == "" && a.Session == "" {
+			m["value"] = a.Value
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		line := fmt.Sprintf("$%d", i+1)
+		for _, k := range keys {
+			v, _ := json.Marshal(m[k])
+			line += " " + k + "=" + string(v)
+		}
+		lines[i] = line
+	}
+	return lines
+}
+
+// decodeVars decodes a case's variables as the handler does (numbers
+// as json.Number).
 func decodeVars(t *testing.T, raw string) map[string]any {
 	t.Helper()
 	if raw == "" {
