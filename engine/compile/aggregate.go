@@ -24,7 +24,11 @@ func (c *compiler) selectAggregate(t *schema.Table, f *ast.Field, join func(stri
 	}
 	var pairs []string
 	var joins string
-	for _, sf := range c.collect(f.SelectionSet, t.TypeName+"_aggregate") {
+	fields, err := c.collect(f.SelectionSet, t.TypeName+"_aggregate")
+	if err != nil {
+		return "", err
+	}
+	for _, sf := range fields {
 		spath := append(path[:len(path):len(path)], sf.Alias)
 		key := quoteLiteral(sf.Alias)
 		switch sf.Name {
@@ -53,7 +57,11 @@ func (c *compiler) selectAggregate(t *schema.Table, f *ast.Field, join func(stri
 // aggregateFields compiles the `aggregate { count sum { col } ... }` object.
 func (c *compiler) aggregateFields(t *schema.Table, alias string, f *ast.Field, path []string) (string, error) {
 	var pairs []string
-	for _, af := range c.collect(f.SelectionSet, t.TypeName+"_aggregate_fields") {
+	fields, err := c.collect(f.SelectionSet, t.TypeName+"_aggregate_fields")
+	if err != nil {
+		return "", err
+	}
+	for _, af := range fields {
 		apath := append(path[:len(path):len(path)], af.Alias)
 		key := quoteLiteral(af.Alias)
 		switch af.Name {
@@ -71,7 +79,11 @@ func (c *compiler) aggregateFields(t *schema.Table, alias string, f *ast.Field, 
 				return "", validationErr(apath, "field '%s' not found in type: '%s_aggregate_fields'", af.Name, t.TypeName)
 			}
 			var inner []string
-			for _, cf := range c.collect(af.SelectionSet, t.TypeName+"_"+af.Name+"_fields") {
+			cols, err := c.collect(af.SelectionSet, t.TypeName+"_"+af.Name+"_fields")
+			if err != nil {
+				return "", err
+			}
+			for _, cf := range cols {
 				ckey := quoteLiteral(cf.Alias)
 				if cf.Name == "__typename" {
 					inner = append(inner, ckey, quoteLiteral(t.TypeName+"_"+af.Name+"_fields"))

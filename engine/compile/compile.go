@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -9,6 +8,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/stratagql/strata/engine/catalog"
+	"github.com/stratagql/strata/engine/gqlcollect"
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/schema"
 )
 
@@ -27,11 +28,15 @@ func Compile(s *schema.Schema, op *ast.OperationDefinition, vars map[string]any,
 		return compileMutation(s, op, vars, opts)
 	}
 	if op.Operation != ast.Query {
-		return nil, &Error{Message: fmt.Sprintf("%s operations are not supported yet", op.Operation), Code: "not-supported", Path: "$"}
+		return nil, hasuraerr.New(hasuraerr.CodeNotSupported, "$", "%s operations are not supported yet", op.Operation)
 	}
 	c := &compiler{s: s, vars: vars, slots: SlotVariables(op), opts: opts}
 	plan := &Plan{Operation: op.Operation}
-	for _, f := range c.collect(op.SelectionSet, "query_root") {
+	fields, err := c.collect(op.SelectionSet, "query_root")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fields {
 		rf, err := c.rootField(f)
 		if err != nil {
 			return nil, err
@@ -123,7 +128,7 @@ func (c *compiler) rootField(f *ast.Field) (*RootField, error) {
 	case schema.RootSelectByPk:
 		sql, err = c.selectByPk(root.Table, f, path)
 	default:
-		err = &Error{Message: "unsupported root field " + f.Name, Code: "not-supported", Path: "$"}
+		err = hasuraerr.New(hasuraerr.CodeNotSupported, "$", "unsupported root field %s", f.Name)
 	}
 	if err != nil {
 		return nil, err
@@ -132,58 +137,17 @@ func (c *compiler) rootField(f *ast.Field) (*RootField, error) {
 }
 
 // collect flattens a selection set into its fields for the given object
-// type, applying @skip/@include, fragments and merging equal response keys.
-func (c *compiler) collect(set ast.SelectionSet, typeName string) []*ast.Field {
-	var out []*ast.Field
-	index := map[string]int{}
-	var walk func(ast.SelectionSet)
-	walk = func(set ast.SelectionSet) {
-		for _, sel := range set {
-			switch s := sel.(type) {
-			case *ast.Field:
-				if !c.included(s.Directives) {
-					continue
-				}
-				if i, ok := index[s.Alias]; ok {
-					merged := *out[i]
-					merged.SelectionSet = append(append(ast.SelectionSet{}, merged.SelectionSet...), s.SelectionSet...)
-					out[i] = &merged
-					continue
-				}
-				index[s.Alias] = len(out)
-				out = append(out, s)
-			case *ast.InlineFragment:
-				if c.included(s.Directives) && (s.TypeCondition == "" || s.TypeCondition == typeName) {
-					walk(s.SelectionSet)
-				}
-			case *ast.FragmentSpread:
-				if c.included(s.Directives) && s.Definition != nil &&
-					(s.Definition.TypeCondition == "" || s.Definition.TypeCondition == typeName) {
-					walk(s.Definition.SelectionSet)
-				}
-			}
-		}
+// type (see gqlcollect), fields sharing a response key merged into one.
+func (c *compiler) collect(set ast.SelectionSet, typeName string) ([]*ast.Field, error) {
+	groups, err := gqlcollect.Fields(set, typeName, c.vars)
+	if err != nil {
+		return nil, err
 	}
-	walk(set)
-	return out
-}
-
-func (c *compiler) included(dirs ast.DirectiveList) bool {
-	for _, d := range dirs {
-		if d.Name != "skip" && d.Name != "include" {
-			continue
-		}
-		arg := d.Arguments.ForName("if")
-		if arg == nil {
-			continue
-		}
-		v, _ := arg.Value.Value(c.vars)
-		b, _ := v.(bool)
-		if d.Name == "skip" && b || d.Name == "include" && !b {
-			return false
-		}
+	out := make([]*ast.Field, len(groups))
+	for i, g := range groups {
+		out[i] = g.Field()
 	}
-	return true
+	return out, nil
 }
 
 // param binds a leaf value and returns its SQL placeholder cast to sqlType.
@@ -254,11 +218,11 @@ func (c *compiler) leafText(v *ast.Value) (*string, error) {
 	}
 	x, err := v.Value(c.vars)
 	if err != nil {
-		return nil, &Error{Message: err.Error(), Code: "validation-failed", Path: "$"}
+		return nil, invalidValue(err)
 	}
 	s, err := scalarText(x)
 	if err != nil {
-		return nil, &Error{Message: err.Error(), Code: "validation-failed", Path: "$"}
+		return nil, invalidValue(err)
 	}
 	return &s, nil
 }

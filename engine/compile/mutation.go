@@ -1,12 +1,12 @@
 package compile
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/schema"
 )
 
@@ -43,7 +43,7 @@ type Statement struct {
 	// raise an error of its own, so it reads the missing setting
 	// strata_raise.e<i> (see RaisedError) and the executor answers
 	// Raises[i] instead.
-	Raises []*Error
+	Raises []*hasuraerr.Error
 
 	// setting is the strata.w<N> setting a write keeps its rows in (0:
 	// none); the rows count as affected.
@@ -52,7 +52,7 @@ type Statement struct {
 
 // RaisedError returns the error st raised on purpose with the message of
 // PostgreSQL's error (42704 unrecognized configuration parameter), or nil.
-func (st *Statement) RaisedError(pgMessage string) *Error {
+func (st *Statement) RaisedError(pgMessage string) *hasuraerr.Error {
 	const prefix = `unrecognized configuration parameter "strata_raise.e`
 	if !strings.HasPrefix(pgMessage, prefix) {
 		return nil
@@ -70,7 +70,7 @@ type mutation struct {
 	// stmts are the current root field's statements.
 	stmts []*Statement
 	// raises are the current statement's deliberate errors.
-	raises []*Error
+	raises []*hasuraerr.Error
 	// settings numbers the strata.w<N> settings across the operation.
 	settings int
 }
@@ -80,7 +80,11 @@ type mutation struct {
 func compileMutation(s *schema.Schema, op *ast.OperationDefinition, vars map[string]any, opts Options) (*Plan, error) {
 	m := &mutation{compiler: &compiler{s: s, vars: vars, slots: SlotVariables(op), opts: opts}}
 	plan := &Plan{Operation: op.Operation}
-	for _, f := range m.collect(op.SelectionSet, "mutation_root") {
+	fields, err := m.collect(op.SelectionSet, "mutation_root")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fields {
 		if f.Name == "__typename" {
 			plan.Fields = append(plan.Fields, &RootField{Alias: f.Alias, Kind: FieldTypename, Typename: "mutation_root"})
 			continue
@@ -114,7 +118,7 @@ func (m *mutation) rootField(root *schema.RootField, f *ast.Field) (*MutationFie
 	case schema.RootDelete, schema.RootDeleteByPk:
 		err = m.delete(root, f)
 	default:
-		err = &Error{Message: "unsupported root field " + f.Name, Code: "not-supported", Path: "$"}
+		err = hasuraerr.New(hasuraerr.CodeNotSupported, "$", "unsupported root field %s", f.Name)
 	}
 	if err != nil {
 		return nil, err
@@ -135,7 +139,7 @@ func (m *mutation) emit(sql string, result bool, path string) {
 }
 
 // raise returns a text expression that fails the statement with e.
-func (m *mutation) raise(e *Error) string {
+func (m *mutation) raise(e *hasuraerr.Error) string {
 	m.raises = append(m.raises, e)
 	return "current_setting('strata_raise.e" + strconv.Itoa(len(m.raises)-1) + "')"
 }
@@ -188,31 +192,42 @@ func settingsArray(settings []int) string {
 // columns, so it can be answered from the rows a write returns in the
 // same statement. Relationships and computed fields must see the effects
 // of the write, which only a later statement does.
-func (m *mutation) flat(t *schema.Table, set ast.SelectionSet) bool {
-	for _, f := range m.collect(set, t.TypeName) {
+func (m *mutation) flat(t *schema.Table, set ast.SelectionSet) (bool, error) {
+	fields, err := m.collect(set, t.TypeName)
+	if err != nil {
+		return false, err
+	}
+	for _, f := range fields {
 		if f.Name == "__typename" {
 			continue
 		}
 		fd, ok := t.FieldsByName[f.Name]
 		if !ok || fd.Column == nil {
-			return false
+			return false, nil
 		}
 	}
-	return true
+	return true, nil
 }
 
 // responseFlat reports whether the field's selection (a mutation response
 // or a row) is flat.
-func (m *mutation) responseFlat(t *schema.Table, f *ast.Field, single bool) bool {
+func (m *mutation) responseFlat(t *schema.Table, f *ast.Field, single bool) (bool, error) {
 	if single {
 		return m.flat(t, f.SelectionSet)
 	}
-	for _, sub := range m.collect(f.SelectionSet, t.TypeName+"_mutation_response") {
-		if sub.Name == "returning" && !m.flat(t, sub.SelectionSet) {
-			return false
+	fields, err := m.collect(f.SelectionSet, t.TypeName+"_mutation_response")
+	if err != nil {
+		return false, err
+	}
+	for _, sub := range fields {
+		if sub.Name != "returning" {
+			continue
+		}
+		if ok, err := m.flat(t, sub.SelectionSet); !ok || err != nil {
+			return false, err
 		}
 	}
-	return true
+	return true, nil
 }
 
 // rowsSource gives the rows a response is built from: a FROM item naming
@@ -254,7 +269,11 @@ func (m *mutation) response(t *schema.Table, f *ast.Field, single bool, src rows
 		return "(SELECT " + obj + " FROM " + src.from(alias) + joins + where + " LIMIT 1)", nil
 	}
 	var pairs []string
-	for _, sub := range m.collect(f.SelectionSet, t.TypeName+"_mutation_response") {
+	fields, err := m.collect(f.SelectionSet, t.TypeName+"_mutation_response")
+	if err != nil {
+		return "", err
+	}
+	for _, sub := range fields {
 		key := quoteLiteral(sub.Alias)
 		spath := append(path[:len(path):len(path)], sub.Alias)
 		switch sub.Name {
@@ -327,8 +346,4 @@ func (m *mutation) child(v *ast.Value, name string) *ast.Value {
 		}
 	}
 	return nil
-}
-
-func errorf(code, path, format string, args ...any) *Error {
-	return &Error{Message: fmt.Sprintf(format, args...), Code: code, Path: path}
 }

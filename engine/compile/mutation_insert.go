@@ -8,6 +8,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/stratagql/strata/engine/catalog"
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/schema"
 )
 
@@ -67,7 +68,11 @@ func (m *mutation) insert(root *schema.RootField, f *ast.Field) error {
 	}
 	onConflict := m.argValue(f, "on_conflict")
 	respPath := []string{"selectionSet", f.Alias}
-	if len(rows) == 0 || !nested && m.responseFlat(t, f, single) {
+	flat, err := m.responseFlat(t, f, single)
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 || !nested && flat {
 		// One statement: the insert and its response.
 		m.begin()
 		dml := "SELECT * FROM " + qualified(t) + " WHERE false"
@@ -162,7 +167,7 @@ func (m *mutation) parseRow(t *schema.Table, obj *ast.Value, path string) (*inse
 			r.after = append(r.after, ri)
 		case ch.Name == "_PLACEHOLDER":
 		default:
-			return nil, errorf("validation-failed", path, "field '%s' not found in type: '%s_insert_input'", ch.Name, t.TypeName)
+			return nil, hasuraerr.New(hasuraerr.CodeValidationFailed, path, "field '%s' not found in type: '%s_insert_input'", ch.Name, t.TypeName)
 		}
 	}
 	return r, nil
@@ -227,7 +232,7 @@ func (m *mutation) insertObject(t *schema.Table, r *insertRow, onConflict *ast.V
 			}
 		}
 		if len(determined) > 0 {
-			return 0, errorf("validation-failed", rpath, "cannot insert object relationship %q as %s column values are already being determined", rel.Name, strings.Join(determined, ", "))
+			return 0, hasuraerr.New(hasuraerr.CodeValidationFailed, rpath, "cannot insert object relationship %q as %s column values are already being determined", rel.Name, strings.Join(determined, ", "))
 		}
 		if len(ri.data) == 0 {
 			continue
@@ -276,7 +281,7 @@ func (m *mutation) insertObject(t *schema.Table, r *insertRow, onConflict *ast.V
 			}
 			for _, fc := range childFixed {
 				if hasCol(cr.cols, fc.col) {
-					return 0, errorf("validation-failed", rpath, "cannot insert %q columns as their values are already being determined by parent insert", fc.col.Name)
+					return 0, hasuraerr.New(hasuraerr.CodeValidationFailed, rpath, "cannot insert %q columns as their values are already being determined by parent insert", fc.col.Name)
 				}
 			}
 			rows[i] = cr
@@ -344,7 +349,7 @@ func (m *mutation) insertStore(t *schema.Table, rows []*insertRow, onConflict *a
 	n := m.newSetting()
 	tail := storeRows(n, "_w")
 	if mustMsg != "" {
-		tail = "CASE WHEN NOT EXISTS (SELECT 1 FROM _w) THEN " + m.raise(&Error{Message: mustMsg, Code: "not-supported", Path: path}) + " ELSE " + tail + " END"
+		tail = "CASE WHEN NOT EXISTS (SELECT 1 FROM _w) THEN " + m.raise(&hasuraerr.Error{Code: hasuraerr.CodeNotSupported, Path: path, Message: mustMsg}) + " ELSE " + tail + " END"
 	}
 	sel, err := m.insertCheck(t, "_w", "SELECT "+tail, upsert)
 	if err != nil {
@@ -380,7 +385,7 @@ func (m *mutation) insertDML(t *schema.Table, rows []*insertRow, onConflict *ast
 	}
 	for _, fc := range fixed {
 		if seen[fc.col.Name] {
-			return "", false, errorf("validation-failed", path, "cannot insert %q columns as their values are already being determined by parent insert", fc.col.Name)
+			return "", false, hasuraerr.New(hasuraerr.CodeValidationFailed, path, "cannot insert %q columns as their values are already being determined by parent insert", fc.col.Name)
 		}
 	}
 	presets, err := m.insertPresets(t, seen, fixed)
@@ -504,17 +509,17 @@ func (m *mutation) onConflict(t *schema.Table, v *ast.Value, path string) (claus
 	cpath := path
 	name := m.child(v, "constraint")
 	if name == nil {
-		return "", false, errorf("validation-failed", cpath, "missing required field 'constraint'")
+		return "", false, hasuraerr.New(hasuraerr.CodeValidationFailed, cpath, "missing required field 'constraint'")
 	}
 	con := t.Constraint(name.Raw)
 	if con == nil {
-		return "", false, errorf("validation-failed", cpath, "unexpected value %q for enum: '%s_constraint'", name.Raw, t.TypeName)
+		return "", false, hasuraerr.New(hasuraerr.CodeValidationFailed, cpath, "unexpected value %q for enum: '%s_constraint'", name.Raw, t.TypeName)
 	}
 	var sets []string
 	for _, it := range children(m.child(v, "update_columns")) {
 		uc := m.writeColumn(t, it.Raw)
 		if uc == nil {
-			return "", false, errorf("validation-failed", cpath, "unexpected value %q for enum: '%s_update_column'", it.Raw, t.TypeName)
+			return "", false, hasuraerr.New(hasuraerr.CodeValidationFailed, cpath, "unexpected value %q for enum: '%s_update_column'", it.Raw, t.TypeName)
 		}
 		n := catalog.QuoteIdent(uc.Name)
 		sets = append(sets, n+" = EXCLUDED."+n)
@@ -579,18 +584,18 @@ func (m *mutation) columnText(c *schema.Column, v *ast.Value) (*string, error) {
 	if isJSONColumn(c) {
 		x, err := v.Value(m.vars)
 		if err != nil {
-			return nil, &Error{Message: err.Error(), Code: "validation-failed", Path: "$"}
+			return nil, invalidValue(err)
 		}
 		s, err := jsonText(x)
 		if err != nil {
-			return nil, &Error{Message: err.Error(), Code: "validation-failed", Path: "$"}
+			return nil, invalidValue(err)
 		}
 		return &s, nil
 	}
 	if c.Type != nil && c.Type.Kind == catalog.TypeArray && v.Kind == ast.ListValue {
 		x, err := v.Value(m.vars)
 		if err != nil {
-			return nil, &Error{Message: err.Error(), Code: "validation-failed", Path: "$"}
+			return nil, invalidValue(err)
 		}
 		s := pgArray(x)
 		return &s, nil

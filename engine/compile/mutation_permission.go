@@ -4,13 +4,14 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/schema"
 )
 
 // checkFailed is Hasura's error for rows an insert or update permission's
 // check refuses.
-func checkFailed() *Error {
-	return &Error{Message: "check constraint of an insert/update permission has failed", Code: "permission-error", Path: "$"}
+func checkFailed() *hasuraerr.Error {
+	return hasuraerr.New(hasuraerr.CodePermissionError, "$", "check constraint of an insert/update permission has failed")
 }
 
 // preset is a column set by a permission (set): a static value or a
@@ -31,7 +32,7 @@ func (m *mutation) presets(t *schema.Table, set map[string]any, skip func(string
 		}
 		c := full.Column(name)
 		if c == nil {
-			return nil, &Error{Message: "permission on " + t.Name.String() + " presets unknown column " + name, Code: "unexpected", Path: "$"}
+			return nil, hasuraerr.New(hasuraerr.CodeUnexpected, "$", "permission on %s presets unknown column %s", t.Name.String(), name)
 		}
 		v := set[name]
 		if s, ok := v.(string); ok && strings.HasPrefix(strings.ToLower(s), "x-hasura-") {
@@ -50,7 +51,7 @@ func (m *mutation) presets(t *schema.Table, set map[string]any, skip func(string
 			text, err = scalarText(v)
 		}
 		if err != nil {
-			return nil, &Error{Message: err.Error(), Code: "unexpected", Path: "$"}
+			return nil, &hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Path: "$", Message: err.Error(), Err: err}
 		}
 		out = append(out, preset{c, m.bind(Arg{Value: text}, c.Type.SQL(), false)})
 	}

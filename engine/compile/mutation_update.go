@@ -6,6 +6,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/stratagql/strata/engine/catalog"
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/schema"
 )
 
@@ -77,7 +78,11 @@ func (m *mutation) writeAndRespond(t *schema.Table, f *ast.Field, single bool, d
 	if check == nil {
 		check = func(_ *schema.Table, _ string, sel string) (string, error) { return sel, nil }
 	}
-	if m.responseFlat(t, f, single) {
+	flat, err := m.responseFlat(t, f, single)
+	if err != nil {
+		return err
+	}
+	if flat {
 		resp, err := m.response(t, f, single, cteRows("_w"), respPath)
 		if err != nil {
 			return err
@@ -145,10 +150,10 @@ func (m *mutation) updateSets(t *schema.Table, alias string, args map[string]*as
 		for _, ch := range v.Children {
 			c := m.writeColumn(t, ch.Name)
 			if c == nil {
-				return nil, errorf("validation-failed", fieldPath(f, op), "field '%s' not found in type: '%s%s_input'", ch.Name, t.TypeName, op)
+				return nil, hasuraerr.New(hasuraerr.CodeValidationFailed, fieldPath(f, op), "field '%s' not found in type: '%s%s_input'", ch.Name, t.TypeName, op)
 			}
 			if prev, dup := by[c.Name]; dup {
-				return nil, errorf("validation-failed", fieldPath(f, op), "column found in multiple operators; %q in %s, %s", c.Field, prev, op)
+				return nil, hasuraerr.New(hasuraerr.CodeValidationFailed, fieldPath(f, op), "column found in multiple operators; %q in %s, %s", c.Field, prev, op)
 			}
 			by[c.Name] = op
 			target := catalog.QuoteIdent(c.Name)
@@ -197,7 +202,7 @@ func (m *mutation) updateSets(t *schema.Table, alias string, args map[string]*as
 		sets = append(sets, catalog.QuoteIdent(p.col.Name)+" = "+p.expr)
 	}
 	if len(sets) == 0 {
-		return nil, errorf("validation-failed", "$.selectionSet."+f.Alias+".args",
+		return nil, hasuraerr.New(hasuraerr.CodeValidationFailed, "$.selectionSet."+f.Alias+".args",
 			"at least any one of %s is expected", strings.Join(m.s.UpdateOperatorNames(t), ", "))
 	}
 	return sets, nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/schema"
 )
 
@@ -72,7 +73,7 @@ func (c *compiler) permLimit(t *schema.Table, limit string) string {
 func (c *compiler) permExp(t *schema.Table, alias, root string, raw json.RawMessage) (string, error) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &obj); err != nil {
-		return "", &Error{Message: "invalid permission expression on " + t.Name.String(), Code: "unexpected", Path: "$"}
+		return "", hasuraerr.New(hasuraerr.CodeUnexpected, "$", "invalid permission expression on %s", t.Name.String())
 	}
 	keys := make([]string, 0, len(obj))
 	for k := range obj {
@@ -199,7 +200,7 @@ func columnRef(t *schema.Table, v json.RawMessage, alias, root string, c *compil
 	}
 	var path []string
 	if err := json.Unmarshal(v, &path); err != nil || len(path) != 2 || path[0] != "$" {
-		return "", "", &Error{Message: "invalid column reference in permission on " + t.Name.String(), Code: "unexpected", Path: "$"}
+		return "", "", hasuraerr.New(hasuraerr.CodeUnexpected, "$", "invalid column reference in permission on %s", t.Name.String())
 	}
 	return path[1], root, nil
 }
@@ -212,13 +213,13 @@ func (c *compiler) permExists(v json.RawMessage) (string, error) {
 		Where json.RawMessage `json:"_where"`
 	}
 	if err := json.Unmarshal(v, &ex); err != nil || ex.Table == nil {
-		return "", &Error{Message: "invalid _exists in permission", Code: "unexpected", Path: "$"}
+		return "", hasuraerr.New(hasuraerr.CodeUnexpected, "$", "invalid _exists in permission")
 	}
 	var name struct{ Schema, Name string }
 	if err := json.Unmarshal(ex.Table, &name); err != nil {
 		var bare string
 		if json.Unmarshal(ex.Table, &bare) != nil {
-			return "", &Error{Message: "invalid _exists table in permission", Code: "unexpected", Path: "$"}
+			return "", hasuraerr.New(hasuraerr.CodeUnexpected, "$", "invalid _exists table in permission")
 		}
 		name.Name = bare
 	}
@@ -243,11 +244,11 @@ func (c *compiler) permExists(v json.RawMessage) (string, error) {
 			return "EXISTS (SELECT 1 FROM " + qualified(t) + " AS " + ta + " WHERE " + where + ")", nil
 		}
 	}
-	return "", &Error{Message: fmt.Sprintf("table %q used in _exists is not tracked", name.Name), Code: "unexpected", Path: "$"}
+	return "", hasuraerr.New(hasuraerr.CodeUnexpected, "$", "table %q used in _exists is not tracked", name.Name)
 }
 
-func permErr(t *schema.Table, name string) *Error {
-	return &Error{Message: fmt.Sprintf("permission on %s refers to unknown field %q", t.Name.String(), name), Code: "unexpected", Path: "$"}
+func permErr(t *schema.Table, name string) *hasuraerr.Error {
+	return hasuraerr.New(hasuraerr.CodeUnexpected, "$", "permission on %s refers to unknown field %q", t.Name.String(), name)
 }
 
 // jsonToValue converts a permission's JSON value into an AST value; strings

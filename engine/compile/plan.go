@@ -3,6 +3,8 @@
 // PostgreSQL. It is pure — schema + operation + variables in, SQL text and
 // an ordered argument list out — and never writes a user value into SQL
 // text: every value is a bind parameter.
+//
+// Its errors are *hasuraerr.Error values with Hasura's codes and paths.
 package compile
 
 import (
@@ -12,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/stratagql/strata/engine/hasuraerr"
 )
 
 // Plan is a compiled operation: what to run for each root field, in the
@@ -79,7 +83,7 @@ func Values(args []Arg, vars map[string]any, session map[string]string) ([]any, 
 		if a.Session != "" {
 			v, ok := session[a.Session]
 			if !ok {
-				return nil, &Error{Message: fmt.Sprintf("missing session variable: %q", a.Session), Code: "not-found", Path: "$"}
+				return nil, hasuraerr.New(hasuraerr.CodeNotFound, "$", "missing session variable: %q", a.Session)
 			}
 			if a.List {
 				v = arrayLiteral(v)
@@ -98,14 +102,14 @@ func Values(args []Arg, vars map[string]any, session map[string]string) ([]any, 
 			}
 			s, err := jsonText(vars[a.Var])
 			if err != nil {
-				return nil, &Error{Message: fmt.Sprintf("variable %q: %v", a.Var, err), Code: "validation-failed", Path: "$.variableValues." + a.Var}
+				return nil, variableErr(a.Var, err)
 			}
 			out[i] = s
 			continue
 		}
 		v, err := paramValue(vars[a.Var], a.List)
 		if err != nil {
-			return nil, &Error{Message: fmt.Sprintf("variable %q: %v", a.Var, err), Code: "validation-failed", Path: "$.variableValues." + a.Var}
+			return nil, variableErr(a.Var, err)
 		}
 		out[i] = v
 	}
@@ -168,17 +172,22 @@ func scalarText(v any) (string, error) {
 	return string(b), nil
 }
 
-// Error is a compile error in Hasura's terms.
-type Error struct {
-	Message string
-	Code    string
-	Path    string
+// validationErr is a validation-failed error at the path $.<path>.
+func validationErr(path []string, format string, args ...any) *hasuraerr.Error {
+	return hasuraerr.New(hasuraerr.CodeValidationFailed, "$."+strings.Join(path, "."), format, args...)
 }
 
-func (e *Error) Error() string { return e.Message }
+// invalidValue is the validation-failed error of an input value that
+// does not convert (err).
+func invalidValue(err error) *hasuraerr.Error {
+	return &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Path: "$", Message: err.Error(), Err: err}
+}
 
-func validationErr(path []string, format string, args ...any) *Error {
-	return &Error{Message: fmt.Sprintf(format, args...), Code: "validation-failed", Path: "$." + strings.Join(path, ".")}
+// variableErr is the error of a variable's value that does not convert.
+func variableErr(name string, err error) *hasuraerr.Error {
+	e := hasuraerr.New(hasuraerr.CodeValidationFailed, "$.variableValues."+name, "variable %q: %v", name, err)
+	e.Err = err
+	return e
 }
 
 // arrayLiteral accepts a session variable holding a list either as a

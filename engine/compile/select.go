@@ -1,12 +1,12 @@
 package compile
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/stratagql/strata/engine/catalog"
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/schema"
 )
 
@@ -72,7 +72,7 @@ func (c *compiler) selectArgs(t *schema.Table, f *ast.Field, join func(alias str
 					return rowSource{}, validationErr(apath, "unexpected value %q for enum: '%s_select_column'", item.Raw, t.TypeName)
 				}
 				if t.Select != nil && t.Select.ColumnFilters[colm.Name] != nil {
-					return rowSource{}, &Error{Message: fmt.Sprintf("distinct_on is not allowed on column %q for this role", colm.Field), Code: "validation-failed", Path: "$." + strings.Join(apath, ".")}
+					return rowSource{}, validationErr(apath, "distinct_on is not allowed on column %q for this role", colm.Field)
 				}
 				distinct = append(distinct, colm.Name)
 			}
@@ -207,7 +207,11 @@ func (c *compiler) selectByPk(t *schema.Table, f *ast.Field, path []string) (str
 func (c *compiler) object(t *schema.Table, alias string, set ast.SelectionSet, path []string) (string, string, error) {
 	var pairs []string
 	var joins strings.Builder
-	for _, f := range c.collect(set, t.TypeName) {
+	fields, err := c.collect(set, t.TypeName)
+	if err != nil {
+		return "", "", err
+	}
+	for _, f := range fields {
 		fpath := append(path[:len(path):len(path)], f.Alias)
 		key := quoteLiteral(f.Alias)
 		if f.Name == "__typename" {
@@ -332,7 +336,7 @@ func (c *compiler) relCond(r *schema.Relationship, parent, alias string) (string
 // computedField compiles a scalar computed field as a function call on the row.
 func (c *compiler) computedField(cf *schema.ComputedField, alias string, f *ast.Field, path []string) (string, error) {
 	if cf.Returns != nil {
-		return "", &Error{Message: "set-returning computed fields are not supported yet", Code: "not-supported", Path: "$." + strings.Join(path, ".")}
+		return "", hasuraerr.New(hasuraerr.CodeNotSupported, "$."+strings.Join(path, "."), "set-returning computed fields are not supported yet")
 	}
 	args := make([]string, len(cf.Function.Args))
 	for i, a := range cf.Function.Args {

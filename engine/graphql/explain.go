@@ -77,7 +77,7 @@ func (h *Handler) Explain() http.Handler {
 			}
 			args, err := compile.Values(f.Args, vars, sess.Vars)
 			if err != nil {
-				writeJSON(w, http.StatusBadRequest, map[string]string{"path": "$", "error": err.Error(), "code": "validation-failed"})
+				writeJSON(w, http.StatusBadRequest, map[string]string{"path": "$", "error": asError(err).Message, "code": "validation-failed"})
 				return
 			}
 			lines, err := h.Exec.Explain(r.Context(), f.SQL, args)

@@ -25,6 +25,7 @@ import (
 	"github.com/stratagql/strata/engine/auth"
 	"github.com/stratagql/strata/engine/compile"
 	"github.com/stratagql/strata/engine/execute"
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/introspection"
 	"github.com/stratagql/strata/engine/schema"
 )
@@ -362,9 +363,8 @@ func nilIfEmpty(s string) any {
 }
 
 func asError(err error) *Error {
-	var ce *compile.Error
-	if errors.As(err, &ce) {
-		return &Error{Message: ce.Message, Code: ce.Code, Path: ce.Path}
+	if he, ok := hasuraerr.As(err); ok {
+		return &Error{Message: he.Message, Code: he.Code, Path: he.PathOr()}
 	}
 	var e *Error
 	if errors.As(err, &e) {

@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
 
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/introspection"
 )
 
@@ -321,4 +322,20 @@ func fieldOf(t *testing.T, s *ast.Schema, q string) *ast.Field {
 		t.Fatal(err)
 	}
 	return doc.Operations[0].SelectionSet[0].(*ast.Field)
+}
+
+// TestBadDirectiveValue checks that an @include whose if: is null (a
+// nullable variable with a default, set to null) is a validation error,
+// not taken as false.
+func TestBadDirectiveValue(t *testing.T) {
+	s := load(t)
+	doc, gerr := gqlparser.LoadQuery(s, `query($v: Boolean = true) { __type(name: "author") { name @include(if: $v) } }`)
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	op := doc.Operations[0]
+	_, err := introspection.Execute(s, op, op.SelectionSet[0].(*ast.Field), map[string]any{"v": nil})
+	if e, ok := hasuraerr.As(err); !ok || e.Code != hasuraerr.CodeValidationFailed {
+		t.Fatalf("want a validation-failed error, got %v", err)
+	}
 }

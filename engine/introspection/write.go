@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/stratagql/strata/engine/gqlcollect"
 )
 
 // typeRef is a __Type value: a named type (def) or, when t is a list or
@@ -398,23 +400,26 @@ func (e *executor) list(n int, item func(i int)) {
 // in request order; value writes each member's value. __typename is
 // answered here.
 func (e *executor) object(typeName string, sel ast.SelectionSet, value func(f *ast.Field, sub ast.SelectionSet)) {
+	groups, err := gqlcollect.Fields(sel, typeName, e.vars)
+	if err != nil {
+		e.fail(err)
+		e.null()
+		return
+	}
 	e.b.WriteByte('{')
-	for i, g := range e.collect(typeName, sel) {
+	for i, g := range groups {
 		if i > 0 {
 			e.b.WriteByte(',')
 		}
-		key, _ := json.Marshal(g.key)
+		key, _ := json.Marshal(g.Key)
 		e.b.Write(key)
 		e.b.WriteByte(':')
-		if g.fields[0].Name == "__typename" {
+		f := g.Field()
+		if f.Name == "__typename" {
 			e.str(typeName)
 			continue
 		}
-		var sub ast.SelectionSet
-		for _, f := range g.fields {
-			sub = append(sub, f.SelectionSet...)
-		}
-		value(g.fields[0], sub)
+		value(f, f.SelectionSet)
 	}
 	e.b.WriteByte('}')
 }

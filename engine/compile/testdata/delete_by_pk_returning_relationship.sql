@@ -1,0 +1,9 @@
+-- role: admin
+-- query: mutation { delete_t0000_by_pk(id: 1) { id children { id } } }
+
+-- delete_t0000_by_pk[0] result=false path=$
+WITH _w AS (DELETE FROM public.t0000 AS _t WHERE _t.id = $1::text::int4 RETURNING _t.*) SELECT set_config('strata.w1', (SELECT coalesce(jsonb_agg(to_jsonb(_w)), '[]')::text FROM _w), true);
+-- $1 value="1"
+
+-- delete_t0000_by_pk[1] result=true path=$
+SELECT (SELECT json_build_object('id', _t1.id, 'children', _r3.j) FROM jsonb_populate_recordset(NULL::public.t0000, current_setting('strata.w1')::jsonb) AS _t1 LEFT OUTER JOIN LATERAL (SELECT coalesce(json_agg(json_build_object('id', _t2.id)), '[]') FROM (SELECT _t2.* FROM public.t0001 AS _t2 WHERE _t2.parent_id = _t1.id) AS _t2) AS _r3(j) ON true LIMIT 1);
