@@ -53,9 +53,9 @@ func (h *Handler) Explain() http.Handler {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"path": rerr.Path, "error": rerr.Message, "code": rerr.Code})
 			return
 		}
-		p := h.prepare(s, version, &req.Query, sess)
-		if p.err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"path": p.err.Path, "error": p.err.Message, "code": p.err.Code})
+		p, perr := h.prepare(s, version, &req.Query, sess)
+		if perr != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"path": perr.Path, "error": perr.Message, "code": perr.Code})
 			return
 		}
 		vars, err := validator.VariableValues(s.GraphQL, p.op, req.Query.Variables)

@@ -7,6 +7,7 @@ package graphql
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"io"
@@ -25,6 +26,7 @@ import (
 	"github.com/stratagql/strata/engine/auth"
 	"github.com/stratagql/strata/engine/compile"
 	"github.com/stratagql/strata/engine/execute"
+	"github.com/stratagql/strata/engine/graphql/querycache"
 	"github.com/stratagql/strata/engine/introspection"
 	"github.com/stratagql/strata/engine/schema"
 )
@@ -37,8 +39,9 @@ type Session = auth.Session
 
 // Handler answers POST /v1/graphql.
 type Handler struct {
-	// Schema returns the current schema and a version that changes whenever
-	// the schema does (plans are cached per version).
+	// Schema returns the current schema and its generation, which must
+	// increase whenever the schema changes: prepared documents and plans
+	// are cached per generation (see package querycache).
 	Schema func() (*schema.Schema, int64)
 	Exec   *execute.Executor
 	Opts   compile.Options
@@ -48,18 +51,37 @@ type Handler struct {
 	// DevMode adds internal error details.
 	DevMode bool
 
-	once    sync.Once
-	docs    *lru[*prepared]
-	version int64
-	mu      sync.Mutex
+	once sync.Once
+	docs *querycache.Cache[docKey, *prepared]
 }
 
-// prepared is a parsed and validated document for one schema version.
+// Bounds of the prepared-document cache and of each document's plans.
+const (
+	docCacheEntries = 2048
+	docCacheBytes   = 64 << 20
+	plansPerDoc     = 16
+)
+
+// docKey identifies a prepared document within a schema generation (the
+// generation is the cache's, see querycache): who it was validated for and
+// the operation's text, by hash.
+type docKey struct {
+	role        string
+	backendOnly bool // validated against the role's backend-only schema
+	operation   string
+	query       [sha256.Size]byte
+}
+
+// prepared is a parsed and validated document for one schema generation,
+// with the plans compiled from it (by structural key, see structuralKey).
 type prepared struct {
 	op    *ast.OperationDefinition
 	slots map[string]bool
-	plans *lru[*compile.Plan]
-	err   *Error
+	plans *querycache.Cache[string, *compile.Plan]
+	// gen and key are where the document is cached, so that its plans'
+	// sizes are accounted to it.
+	gen int64
+	key docKey
 }
 
 // Request is one GraphQL request.
@@ -71,7 +93,7 @@ type Request struct {
 }
 
 func (h *Handler) init() {
-	h.once.Do(func() { h.docs = newLRU[*prepared](2048) })
+	h.once.Do(func() { h.docs = querycache.New[docKey, *prepared](docCacheEntries, docCacheBytes) })
 }
 
 // ServeHTTP implements http.Handler.
@@ -163,9 +185,9 @@ func (h *Handler) execute(ctx context.Context, req *Request, sess *Session) []by
 	if rerr != nil {
 		return mustJSON(errorBody(rerr))
 	}
-	p := h.prepare(s, version, req, sess)
-	if p.err != nil {
-		return mustJSON(errorBody(p.err))
+	p, perr := h.prepare(s, version, req, sess)
+	if perr != nil {
+		return mustJSON(errorBody(perr))
 	}
 	if extra := unexpectedVariables(p.op, req.Variables); extra != "" {
 		return mustJSON(errorBody(&Error{Message: "unexpected variables in variableValues: " + extra, Code: "validation-failed", Path: "$"}))
@@ -175,13 +197,16 @@ func (h *Handler) execute(ctx context.Context, req *Request, sess *Session) []by
 		return mustJSON(errorBody(fromGQLError(err)))
 	}
 	key := structuralKey(p, vars)
-	plan, ok := p.plans.get(key)
+	plan, ok := p.plans.Get(0, key)
 	if !ok {
 		plan, err = compile.Compile(s, p.op, vars, opts)
 		if err != nil {
 			return mustJSON(errorBody(asError(err)))
 		}
-		p.plans.put(key, plan)
+		var stored bool
+		if plan, stored = p.plans.Add(0, key, plan, 0); stored {
+			h.docs.Grow(p.gen, p.key, planSize(key, plan))
+		}
 	}
 	var results []json.RawMessage
 	if plan.Operation == ast.Mutation {
@@ -247,36 +272,56 @@ func (h *Handler) Do(ctx context.Context, req *Request, sess *Session) []byte {
 	return h.execute(ctx, req, sess)
 }
 
-// prepare parses and validates a query once per schema version.
-func (h *Handler) prepare(s *schema.Schema, version int64, req *Request, sess *Session) *prepared {
-	h.mu.Lock()
-	if version != h.version {
-		h.version = version
-		h.docs.purge()
+// prepare parses and validates a query once per schema generation.
+// Documents that fail are not cached.
+func (h *Handler) prepare(s *schema.Schema, gen int64, req *Request, sess *Session) (*prepared, *Error) {
+	key := docKey{role: sess.Role, backendOnly: sess.BackendOnly, operation: req.OperationName, query: sha256.Sum256([]byte(req.Query))}
+	if p, ok := h.docs.Get(gen, key); ok {
+		return p, nil
 	}
-	h.mu.Unlock()
-	key := sess.Role + "\x00" + req.OperationName + "\x00" + req.Query
-	if sess.BackendOnly {
-		key = "\x00backend-only" + key // validated against another schema
-	}
-	if p, ok := h.docs.get(key); ok {
-		return p
-	}
-	p := &prepared{}
 	doc, perr := parser.ParseQuery(&ast.Source{Input: req.Query})
 	if perr != nil {
-		p.err = fromGQLError(perr)
-	} else if errs := validator.ValidateWithRules(s.GraphQL, doc, validationRules); len(errs) > 0 {
-		p.err = fromGQLErrorIn(doc, errs)
-	} else {
-		p.op, p.err = pickOperation(doc, req.OperationName)
+		return nil, fromGQLError(perr)
 	}
-	if p.op != nil {
-		p.slots = compile.SlotVariables(p.op)
-		p.plans = newLRU[*compile.Plan](16)
+	if errs := validator.ValidateWithRules(s.GraphQL, doc, validationRules); len(errs) > 0 {
+		return nil, fromGQLErrorIn(doc, errs)
 	}
-	h.docs.put(key, p)
-	return p
+	op, err := pickOperation(doc, req.OperationName)
+	if err != nil {
+		return nil, err
+	}
+	p := &prepared{op: op, slots: compile.SlotVariables(op), plans: querycache.New[string, *compile.Plan](plansPerDoc, 0), gen: gen, key: key}
+	p, _ = h.docs.Add(gen, key, p, docSize(req.Query))
+	return p, nil
+}
+
+// docSize estimates the memory of a parsed and validated document: its
+// syntax tree takes about 30 bytes per byte of query text.
+func docSize(query string) int64 { return 32*int64(len(query)) + 1024 }
+
+// planSize estimates the memory of a cached plan and its key: its SQL
+// text and bind parameters.
+func planSize(key string, p *compile.Plan) int64 {
+	n := int64(len(key)) + 256
+	args := func(as []compile.Arg) {
+		for _, a := range as {
+			n += 64
+			if v, ok := a.Value.(string); ok {
+				n += int64(len(v))
+			}
+		}
+	}
+	for _, f := range p.Fields {
+		n += 128 + int64(len(f.SQL))
+		args(f.Args)
+		if f.Mutation != nil {
+			for _, st := range f.Mutation.Statements {
+				n += 128 + int64(len(st.SQL))
+				args(st.Args)
+			}
+		}
+	}
+	return n
 }
 
 // validationRules are gqlparser's default rules.

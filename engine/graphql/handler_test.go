@@ -3,6 +3,7 @@ package graphql
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -256,8 +257,12 @@ func TestPlanCacheReusesPlanAcrossSlotValues(t *testing.T) {
 	if !strings.Contains(a, "Miles Davis") || !strings.Contains(b, "Nina Simone") {
 		t.Fatalf("got %s and %s", a, b)
 	}
-	if h.docs.ll.Len() != 1 {
-		t.Fatalf("expected one cached document, have %d", h.docs.ll.Len())
+	if h.docs.Len() != 1 {
+		t.Fatalf("expected one cached document, have %d", h.docs.Len())
+	}
+	p, _ := h.docs.Get(1, docKey{role: "admin", query: sha256.Sum256([]byte(q))})
+	if p == nil || p.plans.Len() != 1 {
+		t.Fatalf("expected one cached plan for both values, have %v", p)
 	}
 }
 
