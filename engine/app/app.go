@@ -24,6 +24,7 @@ import (
 	"github.com/stratagql/strata/engine/database"
 	"github.com/stratagql/strata/engine/execute"
 	"github.com/stratagql/strata/engine/graphql"
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/metadata"
 	"github.com/stratagql/strata/engine/metadataapi"
 	"github.com/stratagql/strata/engine/metastore"
@@ -189,7 +190,7 @@ func (e *Engine) isAdmin(r *http.Request) bool {
 }
 
 // authenticate resolves a GraphQL request's session.
-func (e *Engine) authenticate(r *http.Request, body []byte) (*auth.Session, *auth.Error) {
+func (e *Engine) authenticate(r *http.Request, body []byte) (*auth.Session, *hasuraerr.Error) {
 	return e.auth.Authenticate(r.Context(), r.Header, body)
 }
 

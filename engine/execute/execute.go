@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stratagql/strata/engine/compile"
+	"github.com/stratagql/strata/engine/hasuraerr"
 )
 
 // Executor runs plans on a connection pool.
@@ -22,17 +23,9 @@ type Executor struct {
 	Pool *pgxpool.Pool
 }
 
-// Error is an execution error in Hasura's terms.
-type Error struct {
-	Message  string
-	Code     string
-	Internal *pgconn.PgError
-	// Path is the error's path ("" for "$"), e.g. the argument of a
-	// mutation whose rows the database refused.
-	Path string
-}
-
-func (e *Error) Error() string { return e.Message }
+// Errors of Query, Mutate and Explain are *hasuraerr.Error values; a
+// PostgreSQL error is their cause (Err, a *pgconn.PgError), which the
+// caller may show as internal detail (dev mode).
 
 // Query runs the SQL root fields of plan and returns their JSON values in
 // plan order (nil entries for fields not answered by SQL). sessionVars are
@@ -82,23 +75,23 @@ func (e *Executor) Query(ctx context.Context, plan *compile.Plan, vars map[strin
 func pgError(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		code := "postgres-error"
+		code := hasuraerr.CodePostgresError
 		switch {
 		case pe.Code[:2] == "22":
-			code = "data-exception"
+			code = hasuraerr.CodeDataException
 		case pe.Code[:2] == "23":
-			code = "constraint-violation"
+			code = hasuraerr.CodeConstraintViolation
 		case pe.Code == "42501":
-			code = "permission-error"
+			code = hasuraerr.CodePermissionError
 		case pe.Code == "57014":
-			code = "unexpected"
+			code = hasuraerr.CodeUnexpected
 		}
-		return &Error{Message: pe.Message, Code: code, Internal: pe}
+		return &hasuraerr.Error{Code: code, Message: pe.Message, Err: pe}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &Error{Message: "the request was cancelled", Code: "unexpected"}
+		return &hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Message: "the request was cancelled", Err: err}
 	}
-	return &Error{Message: fmt.Sprintf("database query error: %v", err), Code: "unexpected"}
+	return &hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Message: fmt.Sprintf("database query error: %v", err), Err: err}
 }
 
 // Explain returns PostgreSQL's plan for sql with args, one line per item.

@@ -11,8 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/stratagql/strata/engine/auth"
 	"github.com/stratagql/strata/engine/execute"
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/schema"
 )
 
@@ -39,7 +39,7 @@ func swappableHandler(e *mutationEnv, current *atomic.Pointer[servedSchema]) *Ha
 			return c.s, c.gen
 		},
 		Exec: &execute.Executor{Pool: e.pool},
-		Authenticate: func(*http.Request, []byte) (*Session, *auth.Error) {
+		Authenticate: func(*http.Request, []byte) (*Session, *hasuraerr.Error) {
 			return &Session{Role: "user", Vars: map[string]string{"x-hasura-role": "user"}}, nil
 		},
 	}

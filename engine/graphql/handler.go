@@ -10,7 +10,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -27,12 +26,14 @@ import (
 	"github.com/stratagql/strata/engine/compile"
 	"github.com/stratagql/strata/engine/execute"
 	"github.com/stratagql/strata/engine/graphql/querycache"
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/introspection"
 	"github.com/stratagql/strata/engine/schema"
-)
 
-// MaxBodyBytes bounds a request body.
-const MaxBodyBytes = 16 << 20
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/stratagql/strata/engine/server"
+)
 
 // Session is who a request acts as (see package auth).
 type Session = auth.Session
@@ -47,7 +48,7 @@ type Handler struct {
 	Opts   compile.Options
 	// Authenticate resolves the request's session from its headers and
 	// body; nil treats every request as admin.
-	Authenticate func(r *http.Request, body []byte) (*Session, *auth.Error)
+	Authenticate func(r *http.Request, body []byte) (*Session, *hasuraerr.Error)
 	// DevMode adds internal error details.
 	DevMode bool
 
@@ -100,17 +101,17 @@ func (h *Handler) init() {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.init()
 	if r.Method != http.MethodPost {
-		writeJSON(w, http.StatusMethodNotAllowed, errorBody(&Error{Message: "only POST requests are allowed", Code: "method-not-allowed", Path: "$"}))
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody(&hasuraerr.Error{Code: hasuraerr.CodeMethodNotAllowed, Message: "only POST requests are allowed", Path: "$"}))
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
-	if err != nil || len(body) > MaxBodyBytes {
-		writeJSON(w, http.StatusBadRequest, errorBody(&Error{Message: "request body too large or unreadable", Code: "invalid-json", Path: "$"}))
+	body, berr := server.ReadBody(r, 0)
+	if berr != nil {
+		writeJSON(w, berr.HTTPStatus(), errorBody(berr))
 		return
 	}
 	sess, aerr := h.session(r, body)
 	if aerr != nil {
-		writeJSON(w, aerr.status(), errorBody(aerr))
+		writeJSON(w, http.StatusOK, errorBody(aerr))
 		return
 	}
 	body = bytes.TrimSpace(body)
@@ -147,18 +148,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // session authenticates a request; authentication failures are answered
 // with HTTP 200 and the error in the body, as Hasura does on /v1/graphql.
-func (h *Handler) session(r *http.Request, body []byte) (*Session, *Error) {
+func (h *Handler) session(r *http.Request, body []byte) (*Session, *hasuraerr.Error) {
 	if h.Authenticate == nil {
 		return &Session{Role: "admin", Vars: map[string]string{"x-hasura-role": "admin"}, Admin: true}, nil
 	}
 	sess, aerr := h.Authenticate(r, body)
 	if aerr != nil {
-		return nil, &Error{Message: aerr.Message, Code: aerr.Code, Path: "$"}
+		return nil, &hasuraerr.Error{Code: aerr.Code, Message: aerr.Message, Err: aerr}
 	}
 	return sess, nil
 }
 
-func decodeRequest(b []byte) (*Request, *Error) {
+func decodeRequest(b []byte) (*Request, *hasuraerr.Error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var req Request
@@ -166,20 +167,20 @@ func decodeRequest(b []byte) (*Request, *Error) {
 		return nil, invalidJSON(err)
 	}
 	if strings.TrimSpace(req.Query) == "" {
-		return nil, &Error{Message: `the key 'query' was not present`, Code: "parse-failed", Path: "$"}
+		return nil, &hasuraerr.Error{Code: hasuraerr.CodeParseFailed, Message: `the key 'query' was not present`, Path: "$"}
 	}
 	return &req, nil
 }
 
-func invalidJSON(err error) *Error {
-	return &Error{Message: "Error in $: " + err.Error(), Code: "invalid-json", Path: "$"}
+func invalidJSON(err error) *hasuraerr.Error {
+	return &hasuraerr.Error{Code: hasuraerr.CodeInvalidJSON, Message: "Error in $: " + err.Error(), Path: "$"}
 }
 
 // execute answers one request and returns the response body.
 func (h *Handler) execute(ctx context.Context, req *Request, sess *Session) []byte {
 	full, version := h.Schema()
 	if full == nil || full.GraphQL == nil {
-		return mustJSON(errorBody(&Error{Message: "the GraphQL schema is not ready", Code: "unexpected", Path: "$"}))
+		return mustJSON(errorBody(&hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Message: "the GraphQL schema is not ready", Path: "$"}))
 	}
 	s, opts, rerr := h.roleSchema(full, sess)
 	if rerr != nil {
@@ -190,7 +191,7 @@ func (h *Handler) execute(ctx context.Context, req *Request, sess *Session) []by
 		return mustJSON(errorBody(perr))
 	}
 	if extra := unexpectedVariables(p.op, req.Variables); extra != "" {
-		return mustJSON(errorBody(&Error{Message: "unexpected variables in variableValues: " + extra, Code: "validation-failed", Path: "$"}))
+		return mustJSON(errorBody(&hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: "unexpected variables in variableValues: " + extra, Path: "$"}))
 	}
 	vars, err := validator.VariableValues(s.GraphQL, p.op, req.Variables)
 	if err != nil {
@@ -249,7 +250,7 @@ func (h *Handler) execute(ctx context.Context, req *Request, sess *Session) []by
 
 // roleSchema returns the schema the session's role sees and the compile
 // options for it (admin sees the full schema).
-func (h *Handler) roleSchema(full *schema.Schema, sess *Session) (*schema.Schema, compile.Options, *Error) {
+func (h *Handler) roleSchema(full *schema.Schema, sess *Session) (*schema.Schema, compile.Options, *hasuraerr.Error) {
 	opts := h.Opts
 	if sess.Admin || sess.Role == "admin" {
 		return full, opts, nil
@@ -260,7 +261,7 @@ func (h *Handler) roleSchema(full *schema.Schema, sess *Session) (*schema.Schema
 	}
 	s, err := forRole(sess.Role)
 	if err != nil {
-		return nil, opts, &Error{Message: err.Error(), Code: "unexpected", Path: "$"}
+		return nil, opts, &hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Message: err.Error(), Path: "$"}
 	}
 	return s, opts, nil
 }
@@ -274,7 +275,7 @@ func (h *Handler) Do(ctx context.Context, req *Request, sess *Session) []byte {
 
 // prepare parses and validates a query once per schema generation.
 // Documents that fail are not cached.
-func (h *Handler) prepare(s *schema.Schema, gen int64, req *Request, sess *Session) (*prepared, *Error) {
+func (h *Handler) prepare(s *schema.Schema, gen int64, req *Request, sess *Session) (*prepared, *hasuraerr.Error) {
 	key := docKey{role: sess.Role, backendOnly: sess.BackendOnly, operation: req.OperationName, query: sha256.Sum256([]byte(req.Query))}
 	if p, ok := h.docs.Get(gen, key); ok {
 		return p, nil
@@ -327,17 +328,17 @@ func planSize(key string, p *compile.Plan) int64 {
 // validationRules are gqlparser's default rules.
 var validationRules = rules.NewDefaultRules()
 
-func pickOperation(doc *ast.QueryDocument, name string) (*ast.OperationDefinition, *Error) {
+func pickOperation(doc *ast.QueryDocument, name string) (*ast.OperationDefinition, *hasuraerr.Error) {
 	if name == "" {
 		if len(doc.Operations) == 1 {
 			return doc.Operations[0], nil
 		}
-		return nil, &Error{Message: "exactly one operation has to be present in the document when operationName is not specified", Code: "validation-failed", Path: "$"}
+		return nil, &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: "exactly one operation has to be present in the document when operationName is not specified", Path: "$"}
 	}
 	if op := doc.Operations.ForName(name); op != nil {
 		return op, nil
 	}
-	return nil, &Error{Message: "no such operation found in the document: " + strconv.Quote(name), Code: "validation-failed", Path: "$"}
+	return nil, &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: "no such operation found in the document: " + strconv.Quote(name), Path: "$"}
 }
 
 // unexpectedVariables lists (comma-separated, sorted) the variables sent
@@ -381,22 +382,20 @@ func structuralKey(p *prepared, vars map[string]any) string {
 	return b.String()
 }
 
-func (h *Handler) execError(err error) *Error {
-	var ee *execute.Error
-	if errors.As(err, &ee) {
-		e := &Error{Message: ee.Message, Code: ee.Code, Path: "$"}
-		if ee.Path != "" {
-			e.Path = ee.Path
-		}
-		if h.DevMode && ee.Internal != nil {
-			e.Internal = map[string]any{"error": map[string]any{
-				"message": ee.Internal.Message, "status_code": ee.Internal.Code,
-				"description": nilIfEmpty(ee.Internal.Detail), "hint": nilIfEmpty(ee.Internal.Hint),
-			}}
-		}
-		return e
+// execError is err of the executor as answered: PostgreSQL's error as
+// internal detail in dev mode only.
+func (h *Handler) execError(err error) *hasuraerr.Error {
+	e := asError(err)
+	var pe *pgconn.PgError
+	if h.DevMode && errors.As(err, &pe) {
+		c := *e
+		c.Internal = map[string]any{"error": map[string]any{
+			"message": pe.Message, "status_code": pe.Code,
+			"description": nilIfEmpty(pe.Detail), "hint": nilIfEmpty(pe.Hint),
+		}}
+		return &c
 	}
-	return asError(err)
+	return e
 }
 
 func nilIfEmpty(s string) any {
@@ -406,18 +405,19 @@ func nilIfEmpty(s string) any {
 	return s
 }
 
-func asError(err error) *Error {
+// asError is err as a Hasura error: compile's and the engine's errors as
+// they are, gqlparser's in Hasura's words, anything else as unexpected.
+func asError(err error) *hasuraerr.Error {
+	if e, ok := hasuraerr.As(err); ok {
+		return e
+	}
 	var ce *compile.Error
 	if errors.As(err, &ce) {
-		return &Error{Message: ce.Message, Code: ce.Code, Path: ce.Path}
-	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e
+		return &hasuraerr.Error{Code: ce.Code, Message: ce.Message, Path: ce.Path, Err: err}
 	}
 	var ge *gqlerror.Error
 	if errors.As(err, &ge) {
 		return fromGQLError(ge)
 	}
-	return &Error{Message: err.Error(), Code: "unexpected", Path: "$"}
+	return &hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Message: err.Error(), Path: "$", Err: err}
 }

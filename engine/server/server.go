@@ -11,6 +11,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/stratagql/strata/engine/hasuraerr"
 )
 
 // Deps are what the HTTP layer needs from the rest of the engine. Handlers
@@ -37,7 +39,7 @@ func NewHandler(d Deps) http.Handler {
 		mux.Handle(path, h)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		WriteError(w, http.StatusNotFound, Error{Path: "$", Message: "resource does not exist", Code: "not-found"})
+		WriteError(w, http.StatusNotFound, &hasuraerr.Error{Code: hasuraerr.CodeNotFound, Message: "resource does not exist"})
 	})
 	return mux
 }
@@ -64,17 +66,14 @@ func (d Deps) healthz(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("OK"))
 }
 
-// Error is Hasura's error body for its REST-style APIs (metadata, query).
-type Error struct {
-	Path     string `json:"path"`
-	Message  string `json:"error"`
-	Code     string `json:"code"`
-	Internal any    `json:"internal,omitempty"`
-}
-
-// WriteError writes e with the given HTTP status.
-func WriteError(w http.ResponseWriter, status int, e Error) {
-	WriteJSON(w, status, e)
+// WriteError writes e in the REST shape of Hasura's metadata and query
+// APIs ({"path","error","code","internal"}) with the given HTTP status, or
+// e's own (e.HTTPStatus()) when status is 0.
+func WriteError(w http.ResponseWriter, status int, e *hasuraerr.Error) {
+	if status == 0 {
+		status = e.HTTPStatus()
+	}
+	WriteJSON(w, status, e.REST())
 }
 
 // WriteJSON writes v as a JSON response.
