@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/stratagql/strata/engine/compile"
@@ -22,9 +21,7 @@ import (
 // of each root field in plan order (nil for fields not answered by SQL).
 func (e *Executor) Mutate(ctx context.Context, plan *compile.Plan, vars map[string]any, sessionVars map[string]string) ([]json.RawMessage, error) {
 	out := make([]json.RawMessage, len(plan.Fields))
-	batch := &pgx.Batch{}
-	session, _ := json.Marshal(sessionVars)
-	batch.Queue("SELECT set_config('hasura.user', $1, true)", string(session))
+	batch := e.begin(sessionVars)
 	type queued struct {
 		field int
 		stmt  *compile.Statement
@@ -46,7 +43,12 @@ func (e *Executor) Mutate(ctx context.Context, plan *compile.Plan, vars map[stri
 	if len(stmts) == 0 {
 		return out, nil
 	}
-	br := e.Pool.SendBatch(ctx, batch)
+	conn, err := e.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Release()
+	br := conn.SendBatch(ctx, batch)
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {
 		return nil, mutationError(err, nil)
@@ -154,6 +156,8 @@ func dmlErrorMessage(pe *pgconn.PgError) (hasuraerr.Code, string) {
 		return hasuraerr.CodeConcurrentUpdate, pe.Message
 	}
 	switch pe.Code {
+	case "57014": // query_canceled: the statement timeout, or a cancel
+		return hasuraerr.CodeUnexpected, pe.Message
 	case "42704":
 		return hasuraerr.CodeConstraintError, pe.Message
 	case "42P10":

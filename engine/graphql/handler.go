@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
@@ -51,6 +52,10 @@ type Handler struct {
 	Authenticate func(r *http.Request, body []byte) (*Session, *hasuraerr.Error)
 	// DevMode adds internal error details.
 	DevMode bool
+	// MaxQueryBytes and MaxQueryTokens bound a query's text and its number
+	// of lexical tokens; 0 means no bound.
+	MaxQueryBytes  int
+	MaxQueryTokens int
 
 	once sync.Once
 	docs *querycache.Cache[docKey, *prepared]
@@ -276,12 +281,21 @@ func (h *Handler) Do(ctx context.Context, req *Request, sess *Session) []byte {
 // prepare parses and validates a query once per schema generation.
 // Documents that fail are not cached.
 func (h *Handler) prepare(s *schema.Schema, gen int64, req *Request, sess *Session) (*prepared, *hasuraerr.Error) {
+	if h.MaxQueryBytes > 0 && len(req.Query) > h.MaxQueryBytes {
+		return nil, &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Path: "$.query",
+			Message: fmt.Sprintf("the query is %d bytes long, more than the limit of %d", len(req.Query), h.MaxQueryBytes)}
+	}
 	key := docKey{role: sess.Role, backendOnly: sess.BackendOnly, operation: req.OperationName, query: sha256.Sum256([]byte(req.Query))}
 	if p, ok := h.docs.Get(gen, key); ok {
 		return p, nil
 	}
-	doc, perr := parser.ParseQuery(&ast.Source{Input: req.Query})
+	doc, perr := parser.ParseQueryWithTokenLimit(&ast.Source{Input: req.Query}, h.MaxQueryTokens)
 	if perr != nil {
+		var ge *gqlerror.Error
+		if errors.As(perr, &ge) && strings.HasPrefix(ge.Message, "exceeded token limit") {
+			return nil, &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Path: "$.query", Err: perr,
+				Message: fmt.Sprintf("the query has more than %d tokens, the limit", h.MaxQueryTokens)}
+		}
 		return nil, fromGQLError(perr)
 	}
 	if errs := validator.ValidateWithRules(s.GraphQL, doc, validationRules); len(errs) > 0 {
