@@ -119,10 +119,16 @@ func (e *Engine) start(ctx context.Context) error {
 				s := mgr.Current()
 				return s.Schema, int64(s.Generation)
 			},
-			Exec:         &execute.Executor{Pool: e.pool},
-			Opts:         compile.Options{StringifyNumeric: cfg.StringifyNumericTypes},
-			Authenticate: e.authenticate,
-			DevMode:      cfg.DevMode,
+			Exec: &execute.Executor{
+				Pool:             e.pool,
+				StatementTimeout: cfg.StatementTimeout,
+				AcquireTimeout:   cfg.PGPoolTimeout,
+			},
+			Opts:           compile.Options{StringifyNumeric: cfg.StringifyNumericTypes},
+			Authenticate:   e.authenticate,
+			DevMode:        cfg.DevMode,
+			MaxQueryBytes:  cfg.MaxQueryBytes,
+			MaxQueryTokens: cfg.MaxQueryTokens,
 		}
 		routes["/v1/graphql"] = gh
 		routes["/v1/graphql/explain"] = gh.Explain()
@@ -149,6 +155,7 @@ func (e *Engine) start(ctx context.Context) error {
 		Ping:                e.pool.Ping,
 		InconsistentObjects: mgr.InconsistentObjects,
 		Routes:              routes,
+		CORS:                cfg.CORS,
 	})
 	return nil
 }
@@ -223,5 +230,10 @@ func (e *Engine) Run(ctx context.Context) error {
 func (e *Engine) Serve(ctx context.Context, ln net.Listener) error {
 	defer e.Close()
 	e.log.Info("serving", "address", ln.Addr().String(), "version", version.Version)
-	return server.Serve(ctx, ln, e.handler, e.cfg.ShutdownTimeout, e.log)
+	return server.Serve(ctx, ln, e.handler, server.Timeouts{
+		Read:  e.cfg.HTTPReadTimeout,
+		Write: e.cfg.HTTPWriteTimeout,
+		Idle:  e.cfg.HTTPIdleTimeout,
+		Grace: e.cfg.ShutdownTimeout,
+	}, e.log)
 }
