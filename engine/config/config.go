@@ -409,9 +409,6 @@ func parseDuration(v string) (time.Duration, error) {
 }
 
 func parseDurationOrZero(v string) (time.Duration, error) {
-	if v == "0" {
-		return 0, nil
-	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < 0 {
 		return 0, errors.New("must be 0 or a positive duration such as 30s or 2m")

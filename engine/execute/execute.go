@@ -21,7 +21,10 @@ import (
 	"github.com/stratagql/strata/engine/hasuraerr"
 )
 
-// Executor runs plans on a connection pool.
+// Executor runs plans on a connection pool. The database's errors are
+// returned as *hasuraerr.Error values in Hasura's terms whose cause (Err)
+// is PostgreSQL's *pgconn.PgError, which the caller may show as internal
+// detail (dev mode).
 type Executor struct {
 	Pool *pgxpool.Pool
 	// StatementTimeout bounds how long PostgreSQL may run each statement
@@ -52,29 +55,22 @@ func (e *Executor) begin(sessionVars map[string]string) *pgx.Batch {
 
 // acquire takes a pool connection, waiting at most AcquireTimeout.
 func (e *Executor) acquire(ctx context.Context) (*pgxpool.Conn, error) {
-	if e.AcquireTimeout <= 0 {
-		c, err := e.Pool.Acquire(ctx)
-		if err != nil {
-			return nil, pgError(err)
-		}
-		return c, nil
+	actx := ctx
+	if e.AcquireTimeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, e.AcquireTimeout)
+		defer cancel()
 	}
-	actx, cancel := context.WithTimeout(ctx, e.AcquireTimeout)
-	defer cancel()
 	c, err := e.Pool.Acquire(actx)
-	if err != nil {
-		if ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
-			return nil, &hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Err: err,
-				Message: fmt.Sprintf("no database connection became free within %s", e.AcquireTimeout)}
-		}
-		return nil, pgError(err)
+	switch {
+	case err == nil:
+		return c, nil
+	case ctx.Err() == nil && actx.Err() != nil:
+		return nil, &hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Err: err,
+			Message: fmt.Sprintf("no database connection became free within %s", e.AcquireTimeout)}
 	}
-	return c, nil
+	return nil, pgError(err)
 }
-
-// Errors of Query, Mutate and Explain are *hasuraerr.Error values; a
-// PostgreSQL error is their cause (Err, a *pgconn.PgError), which the
-// caller may show as internal detail (dev mode).
 
 // Query runs the SQL root fields of plan and returns their JSON values in
 // plan order (nil entries for fields not answered by SQL). sessionVars are

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -30,9 +31,6 @@ import (
 	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/introspection"
 	"github.com/stratagql/strata/engine/schema"
-
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/stratagql/strata/engine/server"
 )
 
@@ -294,7 +292,7 @@ func (h *Handler) prepare(s *schema.Schema, gen int64, req *Request, sess *Sessi
 		var ge *gqlerror.Error
 		if errors.As(perr, &ge) && strings.HasPrefix(ge.Message, "exceeded token limit") {
 			return nil, &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Path: "$.query", Err: perr,
-				Message: fmt.Sprintf("the query has more than %d tokens, the limit", h.MaxQueryTokens)}
+				Message: fmt.Sprintf("the query has more tokens than the limit of %d", h.MaxQueryTokens)}
 		}
 		return nil, fromGQLError(perr)
 	}
