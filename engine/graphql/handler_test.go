@@ -264,6 +264,23 @@ func TestPlanCacheReusesPlanAcrossSlotValues(t *testing.T) {
 	if p == nil || p.plans.Len() != 1 {
 		t.Fatalf("expected one cached plan for both values, have %v", p)
 	}
+	if h.docs.Bytes() <= docSize(q) {
+		t.Errorf("the plan's size is not accounted to its document: %d bytes", h.docs.Bytes())
+	}
+}
+
+// Documents that fail to parse or validate are not cached: they would
+// only fill the cache.
+func TestFailedDocumentsAreNotCached(t *testing.T) {
+	h := newHandler(compile.Options{})
+	for _, q := range []string{`{ artist { `, `{ nope }`, `query A { artist { id } } query B { genre { id } }`} {
+		if got := gql(t, h, q, nil); !strings.Contains(got, `"errors"`) {
+			t.Fatalf("%s: %s", q, got)
+		}
+	}
+	if n := h.docs.Len(); n != 0 {
+		t.Fatalf("%d failed documents cached", n)
+	}
 }
 
 func TestIntrospection(t *testing.T) {
