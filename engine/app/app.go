@@ -24,6 +24,7 @@ import (
 	"github.com/stratagql/strata/engine/database"
 	"github.com/stratagql/strata/engine/execute"
 	"github.com/stratagql/strata/engine/graphql"
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/metadata"
 	"github.com/stratagql/strata/engine/metadataapi"
 	"github.com/stratagql/strata/engine/metastore"
@@ -118,10 +119,16 @@ func (e *Engine) start(ctx context.Context) error {
 				s := mgr.Current()
 				return s.Schema, int64(s.Generation)
 			},
-			Exec:         &execute.Executor{Pool: e.pool},
-			Opts:         compile.Options{StringifyNumeric: cfg.StringifyNumericTypes},
-			Authenticate: e.authenticate,
-			DevMode:      cfg.DevMode,
+			Exec: &execute.Executor{
+				Pool:             e.pool,
+				StatementTimeout: cfg.StatementTimeout,
+				AcquireTimeout:   cfg.PGPoolTimeout,
+			},
+			Opts:           compile.Options{StringifyNumeric: cfg.StringifyNumericTypes},
+			Authenticate:   e.authenticate,
+			DevMode:        cfg.DevMode,
+			MaxQueryBytes:  cfg.MaxQueryBytes,
+			MaxQueryTokens: cfg.MaxQueryTokens,
 		}
 		routes["/v1/graphql"] = gh
 		routes["/v1/graphql/explain"] = gh.Explain()
@@ -148,6 +155,7 @@ func (e *Engine) start(ctx context.Context) error {
 		Ping:                e.pool.Ping,
 		InconsistentObjects: mgr.InconsistentObjects,
 		Routes:              routes,
+		CORS:                cfg.CORS,
 	})
 	return nil
 }
@@ -189,7 +197,7 @@ func (e *Engine) isAdmin(r *http.Request) bool {
 }
 
 // authenticate resolves a GraphQL request's session.
-func (e *Engine) authenticate(r *http.Request, body []byte) (*auth.Session, *auth.Error) {
+func (e *Engine) authenticate(r *http.Request, body []byte) (*auth.Session, *hasuraerr.Error) {
 	return e.auth.Authenticate(r.Context(), r.Header, body)
 }
 
@@ -222,5 +230,10 @@ func (e *Engine) Run(ctx context.Context) error {
 func (e *Engine) Serve(ctx context.Context, ln net.Listener) error {
 	defer e.Close()
 	e.log.Info("serving", "address", ln.Addr().String(), "version", version.Version)
-	return server.Serve(ctx, ln, e.handler, e.cfg.ShutdownTimeout, e.log)
+	return server.Serve(ctx, ln, e.handler, server.Timeouts{
+		Read:  e.cfg.HTTPReadTimeout,
+		Write: e.cfg.HTTPWriteTimeout,
+		Idle:  e.cfg.HTTPIdleTimeout,
+		Grace: e.cfg.ShutdownTimeout,
+	}, e.log)
 }

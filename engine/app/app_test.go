@@ -85,3 +85,30 @@ func TestUnreachableDatabaseFailsWithOneLine(t *testing.T) {
 		t.Fatalf("connect timeout not honoured: %s", time.Since(t0))
 	}
 }
+
+// HASURA_GRAPHQL_CORS_DOMAIN's default (*) lets every origin read the
+// engine's answers and answers preflight requests.
+func TestEngineAnswersCORS(t *testing.T) {
+	base, stop := startEngine(t)
+	defer stop()
+	req, _ := http.NewRequest("OPTIONS", base+"/v1/graphql", nil)
+	req.Header.Set("Origin", "https://app.example.com")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
+		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	req, _ = http.NewRequest("GET", base+"/v1/version", nil)
+	req.Header.Set("Origin", "https://app.example.com")
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" || resp.Header.Get("Access-Control-Allow-Credentials") != "true" {
+		t.Errorf("GET from another origin: %v", resp.Header)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/stratagql/strata/engine/config"
+	"github.com/stratagql/strata/engine/hasuraerr"
 )
 
 // Defaults for the tunables of Config.
@@ -147,13 +148,13 @@ func (a *Authenticator) NeedsBody() bool {
 // otherwise. The order is Hasura's: no admin secret configured means every
 // request is admin; a sent admin secret must be valid and bypasses JWT and
 // the webhook; otherwise JWT, the webhook, or the unauthorized role decide.
-func (a *Authenticator) Authenticate(ctx context.Context, h http.Header, body []byte) (*Session, *Error) {
+func (a *Authenticator) Authenticate(ctx context.Context, h http.Header, body []byte) (*Session, *hasuraerr.Error) {
 	if len(a.secrets) == 0 {
 		return adminSession(h), nil
 	}
 	if v, sent := sentAdminSecret(h); sent {
 		if !a.secrets.match(v) {
-			return nil, errInvalidAdminSecret
+			return nil, errInvalidAdminSecret()
 		}
 		return adminSession(h), nil
 	}
@@ -165,7 +166,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, h http.Header, body []
 	case a.unauthorizedRole != "":
 		return a.unauthorizedSession(h), nil
 	}
-	return nil, errAdminSecretRequired
+	return nil, errAdminSecretRequired()
 }
 
 // unauthorizedSession is the session of a request without credentials when

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/stratagql/strata/engine/config"
+	"github.com/stratagql/strata/engine/hasuraerr"
 )
 
 // claimsSpec says where a token's Hasura claims are: under a top-level
@@ -121,7 +122,7 @@ func decodeJSON(b []byte) (any, error) {
 
 // extract returns the Hasura claims object of a verified token, with
 // lower-case keys.
-func (c claimsSpec) extract(payload map[string]any) (map[string]any, *Error) {
+func (c claimsSpec) extract(payload map[string]any) (map[string]any, *hasuraerr.Error) {
 	if c.claimsMap != nil {
 		out := make(map[string]any, len(c.claimsMap))
 		for _, name := range c.mapOrder {
@@ -176,7 +177,7 @@ func (c claimsSpec) extract(payload map[string]any) (map[string]any, *Error) {
 // x-hasura-default-role are required; the x-hasura-role header picks a role
 // among the allowed ones (the default role otherwise); the other
 // x-hasura-* claims become session variables.
-func sessionFromClaims(claims map[string]any, h http.Header) (*Session, *Error) {
+func sessionFromClaims(claims map[string]any, h http.Header) (*Session, *hasuraerr.Error) {
 	rawAllowed, ok := claims[varAllowedRoles]
 	if !ok {
 		return nil, invalidClaims("JWT claim does not contain " + varAllowedRoles)
@@ -196,7 +197,7 @@ func sessionFromClaims(claims map[string]any, h http.Header) (*Session, *Error) 
 	role := def
 	if req, sent := headerValue(h, headerRole); sent && req != "" {
 		if !slices.Contains(allowed, req) {
-			return nil, errRoleNotAllowed
+			return nil, errRoleNotAllowed()
 		}
 		role = req
 	}

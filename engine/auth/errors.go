@@ -1,59 +1,73 @@
 package auth
 
-import "net/http"
+import (
+	"net/http"
 
-// Error is an authentication failure in Hasura's terms.
-type Error struct {
-	// Message is Hasura's message for the failure.
-	Message string
-	// Code is Hasura's error code (access-denied, invalid-jwt, ...).
-	Code string
-	// Status is the HTTP status Hasura answers with on its non-GraphQL APIs
-	// (/v1/metadata, /v1/query, /v2/query). The GraphQL endpoint answers
-	// every authentication failure with 200 and the error in the body.
-	Status int
-}
-
-// Error implements error.
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// Hasura's error codes used by authentication.
-const (
-	CodeAccessDenied     = "access-denied"
-	CodeInvalidJWT       = "invalid-jwt"
-	CodeJWTInvalidClaims = "jwt-invalid-claims"
-	CodeInvalidHeaders   = "invalid-headers"
-	CodeUnexpected       = "unexpected"
+	"github.com/stratagql/strata/engine/hasuraerr"
 )
 
-func newError(status int, code, msg string) *Error {
-	return &Error{Message: msg, Code: code, Status: status}
+// Authentication failures are *hasuraerr.Error values whose Status is the
+// HTTP status Hasura answers with on its non-GraphQL APIs (/v1/metadata,
+// /v1/query, /v2/query); the GraphQL endpoint answers every
+// authentication failure with 200 and the error in the body. Each call
+// returns a new value, so callers may change it.
+
+func authError(status int, code hasuraerr.Code, msg string) *hasuraerr.Error {
+	return &hasuraerr.Error{Code: code, Message: msg, Status: status}
 }
 
-var (
-	errAdminSecretRequired = newError(http.StatusUnauthorized, CodeAccessDenied,
+func errAdminSecretRequired() *hasuraerr.Error {
+	return authError(http.StatusUnauthorized, hasuraerr.CodeAccessDenied,
 		"x-hasura-admin-secret/x-hasura-access-key required, but not found")
-	errInvalidAdminSecret = newError(http.StatusUnauthorized, CodeAccessDenied,
+}
+
+func errInvalidAdminSecret() *hasuraerr.Error {
+	return authError(http.StatusUnauthorized, hasuraerr.CodeAccessDenied,
 		"invalid x-hasura-admin-secret/x-hasura-access-key")
-	errRoleNotAllowed = newError(http.StatusBadRequest, CodeAccessDenied,
+}
+
+func errRoleNotAllowed() *hasuraerr.Error {
+	return authError(http.StatusBadRequest, hasuraerr.CodeAccessDenied,
 		"Your requested role is not in allowed roles")
-	errMissingToken = newError(http.StatusBadRequest, CodeInvalidHeaders,
+}
+
+func errMissingToken() *hasuraerr.Error {
+	return authError(http.StatusBadRequest, hasuraerr.CodeInvalidHeaders,
 		"Missing 'Authorization' or 'Cookie' header in JWT authentication mode")
-	errMalformedAuthorization = newError(http.StatusBadRequest, CodeInvalidHeaders,
-		"Malformed Authorization header")
-	errHookUnauthorized = newError(http.StatusUnauthorized, CodeAccessDenied,
+}
+
+func errMalformedAuthorization() *hasuraerr.Error {
+	return authError(http.StatusBadRequest, hasuraerr.CodeInvalidHeaders, "Malformed Authorization header")
+}
+
+func errHookUnauthorized() *hasuraerr.Error {
+	return authError(http.StatusUnauthorized, hasuraerr.CodeAccessDenied,
 		"Authentication hook unauthorized this request")
-	errHookFailed = newError(http.StatusInternalServerError, CodeUnexpected,
+}
+
+func errHookFailed() *hasuraerr.Error {
+	return authError(http.StatusInternalServerError, hasuraerr.CodeUnexpected,
 		"webhook authentication request failed")
-	errHookInvalidResponse = newError(http.StatusInternalServerError, CodeUnexpected,
-		"Invalid response from authorization hook")
-)
+}
+
+// hookInvalidMessage is Hasura's message for a webhook answer it cannot use.
+const hookInvalidMessage = "Invalid response from authorization hook"
+
+func errHookInvalidResponse() *hasuraerr.Error {
+	return authError(http.StatusInternalServerError, hasuraerr.CodeUnexpected, hookInvalidMessage)
+}
+
+// hookInvalid is errHookInvalidResponse with the reason.
+func hookInvalid(reason string) *hasuraerr.Error {
+	return authError(http.StatusInternalServerError, hasuraerr.CodeUnexpected,
+		hookInvalidMessage+": Error in $: "+reason)
+}
 
 // invalidJWT is Hasura's "Could not verify JWT: <reason>".
-func invalidJWT(reason string) *Error {
-	return newError(http.StatusBadRequest, CodeInvalidJWT, "Could not verify JWT: "+reason)
+func invalidJWT(reason string) *hasuraerr.Error {
+	return authError(http.StatusBadRequest, hasuraerr.CodeInvalidJWT, "Could not verify JWT: "+reason)
 }
 
-func invalidClaims(msg string) *Error {
-	return newError(http.StatusBadRequest, CodeJWTInvalidClaims, msg)
+func invalidClaims(msg string) *hasuraerr.Error {
+	return authError(http.StatusBadRequest, hasuraerr.CodeJWTInvalidClaims, msg)
 }

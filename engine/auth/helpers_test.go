@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/stratagql/strata/engine/hasuraerr"
 )
 
 const (
@@ -109,7 +111,7 @@ func userClaims(extra map[string]any) jwt.MapClaims {
 	}
 }
 
-func wantSession(t *testing.T, s *Session, err *Error, role string) *Session {
+func wantSession(t *testing.T, s *Session, err *hasuraerr.Error, role string) *Session {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("want role %q, got error %s (status %d)", role, err, err.Status)
@@ -120,7 +122,7 @@ func wantSession(t *testing.T, s *Session, err *Error, role string) *Session {
 	return s
 }
 
-func wantError(t *testing.T, s *Session, err *Error, code, msg string, status int) {
+func wantError(t *testing.T, s *Session, err *hasuraerr.Error, code, msg string, status int) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("want %s %q, got session %+v", code, msg, s)

@@ -119,12 +119,12 @@ func TestJWKSKeyTypes(t *testing.T) {
 func TestJWKSRotationOnUnknownKid(t *testing.T) {
 	oldK, newK := rsaKey(t), rsaKey(t)
 	srv := newJWKSServer(t, "", rsaJWK("old", &oldK.PublicKey))
-	a := jwksAuth(t, srv.srv.URL, 300*time.Millisecond)
+	a := jwksAuth(t, srv.srv.URL, time.Hour)
 	s, err := a.Authenticate(t.Context(), bearer(sign(t, jwt.SigningMethodRS256, oldK, userClaims(nil), "old")), nil)
 	wantSession(t, s, err, "user")
 
 	newTok := sign(t, jwt.SigningMethodRS256, newK, userClaims(nil), "new")
-	time.Sleep(350 * time.Millisecond)
+	pastRefetchInterval(a)
 	s, err = a.Authenticate(t.Context(), bearer(newTok), nil)
 	wantError(t, s, err, "invalid-jwt", "NoUsableKeys", 400)
 	if n := srv.hits.Load(); n != 2 {
@@ -137,13 +137,28 @@ func TestJWKSRotationOnUnknownKid(t *testing.T) {
 	}
 
 	srv.set(http.StatusOK, rsaJWK("new", &newK.PublicKey))
-	time.Sleep(350 * time.Millisecond)
+	pastRefetchInterval(a)
 	s, err = a.Authenticate(t.Context(), bearer(newTok), nil)
 	wantSession(t, s, err, "user")
 	// The old key left the set.
-	time.Sleep(350 * time.Millisecond)
+	pastRefetchInterval(a)
 	s, err = a.Authenticate(t.Context(), bearer(sign(t, jwt.SigningMethodRS256, oldK, userClaims(nil), "old")), nil)
 	wantError(t, s, err, "invalid-jwt", "NoUsableKeys", 400)
+	if n := srv.hits.Load(); n != 4 {
+		t.Fatalf("hits = %d, want 4 (a refetch for the old kid)", n)
+	}
+}
+
+// pastRefetchInterval makes the last fetch of a's JWK sets older than the
+// refetch interval, instead of waiting for the interval to pass.
+func pastRefetchInterval(a *Authenticator) {
+	for _, v := range a.jwts {
+		if s := v.jwks; s != nil {
+			s.mu.Lock()
+			s.fetchedAt = s.fetchedAt.Add(-s.minInterval)
+			s.mu.Unlock()
+		}
+	}
 }
 
 func TestJWKSRefreshHonoursCacheControl(t *testing.T) {

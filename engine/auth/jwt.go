@@ -15,6 +15,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/stratagql/strata/engine/config"
+	"github.com/stratagql/strata/engine/hasuraerr"
 )
 
 // maxTokenBytes bounds the size of a token read from a request.
@@ -87,7 +88,7 @@ func newJWTVerifier(s config.JWTSecret, client *http.Client, minInterval time.Du
 }
 
 // token reads the configuration's token from the request headers.
-func (v *jwtVerifier) token(h http.Header) (string, bool, *Error) {
+func (v *jwtVerifier) token(h http.Header) (string, bool, *hasuraerr.Error) {
 	switch v.loc.kind {
 	case "Cookie":
 		var vals []string
@@ -113,7 +114,7 @@ func (v *jwtVerifier) token(h http.Header) (string, bool, *Error) {
 	scheme, tok, found := strings.Cut(strings.TrimSpace(val), " ")
 	tok = strings.TrimSpace(tok)
 	if !found || !strings.EqualFold(scheme, "Bearer") || tok == "" || strings.ContainsAny(tok, " \t") {
-		return "", false, errMalformedAuthorization
+		return "", false, errMalformedAuthorization()
 	}
 	return tok, true, nil
 }
@@ -124,7 +125,7 @@ type tokenHead struct {
 }
 
 // peek decodes a token's header and, without trusting it, its issuer.
-func peek(tok string) (tokenHead, *Error) {
+func peek(tok string) (tokenHead, *hasuraerr.Error) {
 	if len(tok) > maxTokenBytes {
 		return tokenHead{}, invalidJWT(fmt.Sprintf("JWSError (CompactDecodeError token larger than %d bytes)", maxTokenBytes))
 	}
@@ -152,7 +153,7 @@ func peek(tok string) (tokenHead, *Error) {
 
 // verify checks the token's signature, algorithm, times, audience and
 // issuer, and returns its claims.
-func (v *jwtVerifier) verify(ctx context.Context, tok string, th tokenHead) (jwt.MapClaims, *Error) {
+func (v *jwtVerifier) verify(ctx context.Context, tok string, th tokenHead) (jwt.MapClaims, *hasuraerr.Error) {
 	if !slices.Contains(v.methods, th.alg) {
 		// alg "none", an unknown algorithm, or one of another key family
 		// (e.g. HS256 against an RSA key): no configured key may verify it.
@@ -187,7 +188,7 @@ func (v *jwtVerifier) verify(ctx context.Context, tok string, th tokenHead) (jwt
 }
 
 // jwtError words golang-jwt's errors as Hasura (hs-jose) does.
-func jwtError(err error) *Error {
+func jwtError(err error) *hasuraerr.Error {
 	switch {
 	case errors.Is(err, errNoUsableKeys):
 		return invalidJWT("JWSError NoUsableKeys")
@@ -208,7 +209,7 @@ func jwtError(err error) *Error {
 }
 
 // authenticate verifies the token and builds the session from its claims.
-func (v *jwtVerifier) authenticate(ctx context.Context, tok string, th tokenHead, h http.Header) (*Session, *Error) {
+func (v *jwtVerifier) authenticate(ctx context.Context, tok string, th tokenHead, h http.Header) (*Session, *hasuraerr.Error) {
 	claims, err := v.verify(ctx, tok, th)
 	if err != nil {
 		return nil, err
@@ -225,7 +226,7 @@ func (v *jwtVerifier) authenticate(ctx context.Context, tok string, th tokenHead
 // iss are tried first, then those without an issuer, and the first that
 // verifies wins. A request with no token gets the unauthorized role, if
 // one is set.
-func (a *Authenticator) authenticateJWT(ctx context.Context, h http.Header) (*Session, *Error) {
+func (a *Authenticator) authenticateJWT(ctx context.Context, h http.Header) (*Session, *hasuraerr.Error) {
 	type candidate struct {
 		v   *jwtVerifier
 		tok string
@@ -250,7 +251,7 @@ func (a *Authenticator) authenticateJWT(ctx context.Context, h http.Header) (*Se
 		if a.unauthorizedRole != "" {
 			return a.unauthorizedSession(h), nil
 		}
-		return nil, errMissingToken
+		return nil, errMissingToken()
 	}
 	var exact, open []candidate
 	for _, c := range found {
@@ -265,7 +266,7 @@ func (a *Authenticator) authenticateJWT(ctx context.Context, h http.Header) (*Se
 	if len(ordered) == 0 {
 		ordered = found // no issuer fits: verification reports why
 	}
-	var first *Error
+	var first *hasuraerr.Error
 	for _, c := range ordered {
 		s, err := c.v.authenticate(ctx, c.tok, c.th, h)
 		if err == nil {

@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/stratagql/strata/engine/hasuraerr"
 )
 
 // maxHookResponseBytes bounds a webhook response body.
@@ -86,7 +88,7 @@ func forwardedHeaders(h http.Header) http.Header {
 }
 
 // authenticate asks the webhook (or its cached answer) for the session.
-func (w *webhook) authenticate(ctx context.Context, h http.Header, body []byte) (*Session, *Error) {
+func (w *webhook) authenticate(ctx context.Context, h http.Header, body []byte) (*Session, *hasuraerr.Error) {
 	fwd := forwardedHeaders(h)
 	var request json.RawMessage
 	if w.post && w.sendBody && len(bytes.TrimSpace(body)) > 0 && json.Valid(body) {
@@ -99,28 +101,28 @@ func (w *webhook) authenticate(ctx context.Context, h http.Header, body []byte) 
 	req, err := w.newRequest(ctx, fwd, request)
 	if err != nil {
 		w.log.Error("could not build the auth hook request", "auth_hook", w.logURL, "error", err)
-		return nil, errHookFailed
+		return nil, errHookFailed()
 	}
 	ctx, cancel := context.WithTimeout(ctx, w.timeout)
 	defer cancel()
 	resp, err := w.client.Do(req.WithContext(ctx))
 	if err != nil {
 		w.log.Warn("auth hook request failed", "auth_hook", w.logURL, "error", unwrapURLError(err))
-		return nil, errHookFailed
+		return nil, errHookFailed()
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusUnauthorized:
-		return nil, errHookUnauthorized
+		return nil, errHookUnauthorized()
 	default:
 		w.log.Warn("auth hook answered an unexpected status", "auth_hook", w.logURL, "status", resp.StatusCode)
-		return nil, errHookInvalidResponse
+		return nil, errHookInvalidResponse()
 	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxHookResponseBytes+1))
 	if err != nil {
 		w.log.Warn("could not read the auth hook response", "auth_hook", w.logURL, "error", err)
-		return nil, errHookFailed
+		return nil, errHookFailed()
 	}
 	s, herr := hookSession(raw)
 	if herr != nil {
@@ -194,7 +196,7 @@ func (w *webhook) cacheKey(fwd http.Header, request json.RawMessage) [32]byte {
 // hookSession reads a 200 answer: a JSON object whose x-hasura-* keys are
 // the session variables (case-insensitive names; strings, numbers and
 // booleans accepted), x-hasura-role being required.
-func hookSession(raw []byte) (*Session, *Error) {
+func hookSession(raw []byte) (*Session, *hasuraerr.Error) {
 	if len(raw) > maxHookResponseBytes {
 		return nil, hookInvalid("the response is larger than 1 MiB")
 	}
@@ -218,14 +220,9 @@ func hookSession(raw []byte) (*Session, *Error) {
 	}
 	role := vars[varRole]
 	if role == "" {
-		return nil, newError(http.StatusInternalServerError, CodeUnexpected, "missing x-hasura-role key in webhook response")
+		return nil, authError(http.StatusInternalServerError, hasuraerr.CodeUnexpected, "missing x-hasura-role key in webhook response")
 	}
 	return newSession(role, vars, nil), nil
-}
-
-func hookInvalid(reason string) *Error {
-	return newError(http.StatusInternalServerError, CodeUnexpected,
-		errHookInvalidResponse.Message+": Error in $: "+reason)
 }
 
 // validHeaderName reports whether name is an HTTP token.

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stratagql/strata/engine/server"
 )
 
 // Config is the validated configuration of one engine process.
@@ -34,16 +36,28 @@ type Config struct {
 	DevMode                 bool
 	EnabledAPIs             []string
 	CORSDomain              string
+	DisableCORS             bool
+	MaxQueryBytes           int
+	MaxQueryTokens          int
 	LogLevel                slog.Level
 	LogFormat               string
 	PGConnections           int
 	PGIdleTimeout           time.Duration
 	PGConnLifetime          time.Duration
 	PGPoolTimeout           time.Duration
+	StatementTimeout        time.Duration
 	ConnectTimeout          time.Duration
 	ShutdownTimeout         time.Duration
+	HTTPReadTimeout         time.Duration
+	HTTPWriteTimeout        time.Duration
+	HTTPIdleTimeout         time.Duration
 	MetadataFile            string
 	MetadataConfigMap       string
+
+	// CORS is the parsed CORSDomain; nil when CORS is disabled.
+	CORS *server.CORSPolicy
+	// httpWriteAuto derives HTTPWriteTimeout from StatementTimeout.
+	httpWriteAuto bool
 }
 
 // Option declares one configuration setting: its environment variable, its
@@ -157,8 +171,14 @@ var Options = []Option{
 			}
 			return nil
 		}},
-	{"HASURA_GRAPHQL_CORS_DOMAIN", "cors-domain", "*", "allowed CORS origins, comma-separated",
-		func(c *Config, v string) error { c.CORSDomain = v; return nil }},
+	{"HASURA_GRAPHQL_CORS_DOMAIN", "cors-domain", "*", "origins allowed by CORS: * or a comma-separated list such as https://app.example.com, https://*.example.com",
+		func(c *Config, v string) (err error) { c.CORSDomain = v; c.CORS, err = server.ParseCORS(v); return err }},
+	{"HASURA_GRAPHQL_DISABLE_CORS", "disable-cors", "false", "send no CORS headers at all",
+		func(c *Config, v string) (err error) { c.DisableCORS, err = parseBool(v); return err }},
+	{"STRATA_MAX_QUERY_BYTES", "max-query-bytes", "1048576", "longest GraphQL query text accepted, in bytes; 0 means no limit",
+		func(c *Config, v string) (err error) { c.MaxQueryBytes, err = parseNonNegative(v); return err }},
+	{"STRATA_MAX_QUERY_TOKENS", "max-query-tokens", "15000", "most lexical tokens in a GraphQL query accepted; 0 means no limit",
+		func(c *Config, v string) (err error) { c.MaxQueryTokens, err = parseNonNegative(v); return err }},
 	{"HASURA_GRAPHQL_LOG_LEVEL", "log-level", "info", "debug, info, warn or error",
 		func(c *Config, v string) error {
 			switch strings.ToLower(v) {
@@ -191,10 +211,24 @@ var Options = []Option{
 		func(c *Config, v string) (err error) { c.PGConnLifetime, err = parseSeconds(v); return err }},
 	{"HASURA_GRAPHQL_PG_POOL_TIMEOUT", "pool-timeout", "0", "seconds to wait for a free pool connection; 0 waits for the request's lifetime",
 		func(c *Config, v string) (err error) { c.PGPoolTimeout, err = parseSeconds(v); return err }},
+	{"STRATA_STATEMENT_TIMEOUT", "statement-timeout", "2m", "longest a GraphQL request's SQL may run before PostgreSQL cancels it; 0 means no limit",
+		func(c *Config, v string) (err error) { c.StatementTimeout, err = parseDurationOrZero(v); return err }},
 	{"STRATA_DB_CONNECT_TIMEOUT", "db-connect-timeout", "15s", "how long start-up waits for the database to answer",
 		func(c *Config, v string) (err error) { c.ConnectTimeout, err = parseDuration(v); return err }},
 	{"HASURA_GRAPHQL_GRACEFUL_SHUTDOWN_TIMEOUT", "graceful-shutdown-timeout", "60", "seconds in-flight requests may take to finish on SIGTERM",
 		func(c *Config, v string) (err error) { c.ShutdownTimeout, err = parseSeconds(v); return err }},
+	{"STRATA_HTTP_READ_TIMEOUT", "http-read-timeout", "1m", "longest a client may take to send a request, body included; 0 means no limit",
+		func(c *Config, v string) (err error) { c.HTTPReadTimeout, err = parseDurationOrZero(v); return err }},
+	{"STRATA_HTTP_WRITE_TIMEOUT", "http-write-timeout", "auto", "longest from a request's headers to the end of its response, on every endpoint; auto is the statement timeout plus 1m (no limit without one); 0 means no limit",
+		func(c *Config, v string) (err error) {
+			c.httpWriteAuto = v == "auto"
+			if !c.httpWriteAuto {
+				c.HTTPWriteTimeout, err = parseDurationOrZero(v)
+			}
+			return err
+		}},
+	{"STRATA_HTTP_IDLE_TIMEOUT", "http-idle-timeout", "2m", "longest a keep-alive connection waits for its next request; 0 means the read timeout",
+		func(c *Config, v string) (err error) { c.HTTPIdleTimeout, err = parseDurationOrZero(v); return err }},
 	{"STRATA_METADATA_FILE", "metadata-file", "", "serve metadata from this YAML or JSON file (read-only, watched)",
 		func(c *Config, v string) error { c.MetadataFile = v; return nil }},
 	{"STRATA_METADATA_CONFIGMAP", "metadata-configmap", "", "serve metadata from this NAMESPACE/NAME ConfigMap (read-only, watched)",
@@ -251,6 +285,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	if c.MetadataFile != "" && c.MetadataConfigMap != "" {
 		return nil, errors.New("--metadata-file and --metadata-configmap are exclusive")
 	}
+	if err := c.derive(); err != nil {
+		return nil, err
+	}
 	if len(c.JWTSecrets) > 0 && c.AuthHook != "" {
 		return nil, errors.New("HASURA_GRAPHQL_JWT_SECRET and HASURA_GRAPHQL_AUTH_HOOK cannot be used together")
 	}
@@ -258,6 +295,26 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 		return nil, errors.New("HASURA_GRAPHQL_ADMIN_SECRET is required when JWT or an auth hook is configured")
 	}
 	return c, nil
+}
+
+// writeTimeoutMargin is what the automatic write timeout adds to the
+// statement timeout: authentication, the wait for a pool connection and
+// sending the response.
+const writeTimeoutMargin = time.Minute
+
+// derive computes the settings that depend on several options and checks
+// that they agree.
+func (c *Config) derive() error {
+	if c.DisableCORS {
+		c.CORS = nil
+	}
+	if c.httpWriteAuto && c.StatementTimeout > 0 {
+		c.HTTPWriteTimeout = c.StatementTimeout + writeTimeoutMargin
+	}
+	if c.HTTPWriteTimeout > 0 && c.StatementTimeout > 0 && c.HTTPWriteTimeout <= c.StatementTimeout {
+		return fmt.Errorf("STRATA_HTTP_WRITE_TIMEOUT (%s) must be longer than STRATA_STATEMENT_TIMEOUT (%s), or requests shorter than the statement timeout would be cut", c.HTTPWriteTimeout, c.StatementTimeout)
+	}
+	return nil
 }
 
 // ListenAddr is the host:port the HTTP server binds, "*" meaning all interfaces.
@@ -327,6 +384,14 @@ func parsePositive(v string) (int, error) {
 	return n, nil
 }
 
+func parseNonNegative(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, errors.New("must be a whole number, 0 or more")
+	}
+	return n, nil
+}
+
 func parseSeconds(v string) (time.Duration, error) {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
@@ -339,6 +404,14 @@ func parseDuration(v string) (time.Duration, error) {
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
 		return 0, errors.New("must be a positive duration such as 15s or 2m")
+	}
+	return d, nil
+}
+
+func parseDurationOrZero(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, errors.New("must be 0 or a positive duration such as 30s or 2m")
 	}
 	return d, nil
 }

@@ -34,6 +34,52 @@ func TestDefaults(t *testing.T) {
 	if !c.APIEnabled("graphql") || !c.APIEnabled("metadata") || c.APIEnabled("developer") {
 		t.Errorf("enabled APIs: %v", c.EnabledAPIs)
 	}
+	if c.StatementTimeout != 2*time.Minute || c.HTTPWriteTimeout != 3*time.Minute || c.HTTPReadTimeout != time.Minute || c.HTTPIdleTimeout != 2*time.Minute {
+		t.Errorf("timeouts: statement %s write %s read %s idle %s", c.StatementTimeout, c.HTTPWriteTimeout, c.HTTPReadTimeout, c.HTTPIdleTimeout)
+	}
+	if c.MaxQueryBytes != 1<<20 || c.MaxQueryTokens != 15000 {
+		t.Errorf("query limits: %d bytes, %d tokens", c.MaxQueryBytes, c.MaxQueryTokens)
+	}
+	if c.CORS == nil || !c.CORS.Allows("https://any.example") {
+		t.Errorf("CORS must allow every origin by default: %+v", c.CORS)
+	}
+}
+
+// The write timeout follows the statement timeout unless set, and may not
+// cut requests the statement timeout allows.
+func TestWriteTimeoutFollowsStatementTimeout(t *testing.T) {
+	parse := func(m map[string]string) (*Config, error) {
+		m["HASURA_GRAPHQL_DATABASE_URL"] = dbURL
+		return Parse(nil, env(m), io.Discard)
+	}
+	c, err := parse(map[string]string{"STRATA_STATEMENT_TIMEOUT": "10s"})
+	if err != nil || c.HTTPWriteTimeout != 70*time.Second {
+		t.Errorf("auto write timeout: %v %v", c, err)
+	}
+	c, err = parse(map[string]string{"STRATA_STATEMENT_TIMEOUT": "0"})
+	if err != nil || c.StatementTimeout != 0 || c.HTTPWriteTimeout != 0 {
+		t.Errorf("no statement timeout, no automatic write timeout: %v %v", c, err)
+	}
+	c, err = parse(map[string]string{"STRATA_STATEMENT_TIMEOUT": "10s", "STRATA_HTTP_WRITE_TIMEOUT": "15s"})
+	if err != nil || c.HTTPWriteTimeout != 15*time.Second {
+		t.Errorf("explicit write timeout: %v %v", c, err)
+	}
+	_, err = parse(map[string]string{"STRATA_STATEMENT_TIMEOUT": "10s", "STRATA_HTTP_WRITE_TIMEOUT": "10s"})
+	if err == nil || !strings.Contains(err.Error(), "must be longer than STRATA_STATEMENT_TIMEOUT") {
+		t.Errorf("a write timeout within the statement timeout must be refused: %v", err)
+	}
+}
+
+func TestCORSOptions(t *testing.T) {
+	e := map[string]string{"HASURA_GRAPHQL_DATABASE_URL": dbURL, "HASURA_GRAPHQL_CORS_DOMAIN": "https://*.example.com, http://localhost:3000"}
+	c, err := Parse(nil, env(e), io.Discard)
+	if err != nil || !c.CORS.Allows("https://app.example.com") || c.CORS.Allows("https://example.org") {
+		t.Fatalf("CORS list: %+v %v", c, err)
+	}
+	e["HASURA_GRAPHQL_DISABLE_CORS"] = "true"
+	if c, err = Parse(nil, env(e), io.Discard); err != nil || c.CORS != nil {
+		t.Fatalf("disabled CORS must leave no policy: %+v %v", c, err)
+	}
 }
 
 func TestPrecedenceFlagOverEnvOverDefault(t *testing.T) {
@@ -104,6 +150,10 @@ func TestBadValuesRejected(t *testing.T) {
 		{"apis", map[string]string{"HASURA_GRAPHQL_ENABLED_APIS": "graphql,console"}, nil, `unknown API "console"`},
 		{"configmap", nil, []string{"--metadata-configmap", "justname"}, "must be NAMESPACE/NAME"},
 		{"pool", nil, []string{"--pg-connections", "0"}, "must be a positive whole number"},
+		{"cors", map[string]string{"HASURA_GRAPHQL_CORS_DOMAIN": "example.com"}, nil, `invalid HASURA_GRAPHQL_CORS_DOMAIN "example.com": "example.com" is not an origin`},
+		{"statement timeout", nil, []string{"--statement-timeout", "soon"}, "must be 0 or a positive duration"},
+		{"write timeout", map[string]string{"STRATA_HTTP_WRITE_TIMEOUT": "-1s"}, nil, "must be 0 or a positive duration"},
+		{"query tokens", map[string]string{"STRATA_MAX_QUERY_TOKENS": "-5"}, nil, "must be a whole number, 0 or more"},
 		{"unknown flag", nil, []string{"--nope"}, "flag provided but not defined"},
 	}
 	for _, tc := range cases {

@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/stratagql/strata/engine/compile"
+	"github.com/stratagql/strata/engine/hasuraerr"
 )
 
 // Mutate runs the statements of a mutation plan — every root field's, in
@@ -21,9 +21,7 @@ import (
 // of each root field in plan order (nil for fields not answered by SQL).
 func (e *Executor) Mutate(ctx context.Context, plan *compile.Plan, vars map[string]any, sessionVars map[string]string) ([]json.RawMessage, error) {
 	out := make([]json.RawMessage, len(plan.Fields))
-	batch := &pgx.Batch{}
-	session, _ := json.Marshal(sessionVars)
-	batch.Queue("SELECT set_config('hasura.user', $1, true)", string(session))
+	batch := e.begin(sessionVars)
 	type queued struct {
 		field int
 		stmt  *compile.Statement
@@ -45,7 +43,12 @@ func (e *Executor) Mutate(ctx context.Context, plan *compile.Plan, vars map[stri
 	if len(stmts) == 0 {
 		return out, nil
 	}
-	br := e.Pool.SendBatch(ctx, batch)
+	conn, err := e.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Release()
+	br := conn.SendBatch(ctx, batch)
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {
 		return nil, mutationError(err, nil)
@@ -110,16 +113,16 @@ func mutationError(err error, st *compile.Statement) error {
 	}
 	if st != nil && pe.Code == "42704" {
 		if re := st.RaisedError(pe.Message); re != nil {
-			return &Error{Message: re.Message, Code: re.Code, Path: re.Path}
+			return &hasuraerr.Error{Code: re.Code, Message: re.Message, Path: re.Path}
 		}
 	}
 	code, msg := dmlErrorMessage(pe)
-	return &Error{Message: msg, Code: code, Path: path, Internal: pe}
+	return &hasuraerr.Error{Code: code, Message: msg, Path: path, Err: pe}
 }
 
 // dmlErrorMessage is Hasura's code and message for a PostgreSQL error of
 // a mutation.
-func dmlErrorMessage(pe *pgconn.PgError) (string, string) {
+func dmlErrorMessage(pe *pgconn.PgError) (hasuraerr.Code, string) {
 	class := ""
 	if len(pe.Code) >= 2 {
 		class = pe.Code[:2]
@@ -128,35 +131,37 @@ func dmlErrorMessage(pe *pgconn.PgError) (string, string) {
 	case "23": // integrity constraint violation
 		switch pe.Code {
 		case "23001":
-			return "constraint-violation", "Can not delete or update due to data being referred. " + pe.Message
+			return hasuraerr.CodeConstraintViolation, "Can not delete or update due to data being referred. " + pe.Message
 		case "23502":
-			return "constraint-violation", "Not-NULL violation. " + pe.Message
+			return hasuraerr.CodeConstraintViolation, "Not-NULL violation. " + pe.Message
 		case "23503":
-			return "constraint-violation", "Foreign key violation. " + pe.Message
+			return hasuraerr.CodeConstraintViolation, "Foreign key violation. " + pe.Message
 		case "23505":
-			return "constraint-violation", "Uniqueness violation. " + pe.Message
+			return hasuraerr.CodeConstraintViolation, "Uniqueness violation. " + pe.Message
 		case "23514":
-			return "permission-error", "Check constraint violation. " + pe.Message
+			return hasuraerr.CodePermissionError, "Check constraint violation. " + pe.Message
 		case "23P01":
-			return "constraint-violation", "Exclusion violation. " + pe.Message
+			return hasuraerr.CodeConstraintViolation, "Exclusion violation. " + pe.Message
 		}
-		return "constraint-violation", pe.Message
+		return hasuraerr.CodeConstraintViolation, pe.Message
 	case "22": // data exception
 		if pe.Code == "22025" {
-			return "bad-request", pe.Message
+			return hasuraerr.CodeBadRequest, pe.Message
 		}
-		return "data-exception", pe.Message
+		return hasuraerr.CodeDataException, pe.Message
 	case "40": // transaction rollback
 		if pe.Code == "40001" {
-			return "concurrent-update", "serialization failure due to concurrent update"
+			return hasuraerr.CodeConcurrentUpdate, "serialization failure due to concurrent update"
 		}
-		return "concurrent-update", pe.Message
+		return hasuraerr.CodeConcurrentUpdate, pe.Message
 	}
 	switch pe.Code {
+	case "57014": // query_canceled: the statement timeout, or a cancel
+		return hasuraerr.CodeUnexpected, pe.Message
 	case "42704":
-		return "constraint-error", pe.Message
+		return hasuraerr.CodeConstraintError, pe.Message
 	case "42P10":
-		return "constraint-error", "there is no unique or exclusion constraint on target column(s)"
+		return hasuraerr.CodeConstraintError, "there is no unique or exclusion constraint on target column(s)"
 	}
-	return "unexpected", "database query error"
+	return hasuraerr.CodeUnexpected, "database query error"
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratagql/strata/engine/auth"
 	"github.com/stratagql/strata/engine/execute"
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/schema"
 )
 
@@ -38,7 +39,7 @@ func TestBackendOnlyInsert(t *testing.T) {
 	h := &Handler{
 		Schema: func() (*schema.Schema, int64) { return admin, 1 },
 		Exec:   &execute.Executor{Pool: shared.pool},
-		Authenticate: func(r *http.Request, body []byte) (*Session, *auth.Error) {
+		Authenticate: func(r *http.Request, body []byte) (*Session, *hasuraerr.Error) {
 			return authn.Authenticate(r.Context(), r.Header, body)
 		},
 	}

@@ -48,16 +48,19 @@ func BenchmarkCachedPlan(b *testing.B) {
 	sess := &Session{Role: "admin"}
 	b.ReportAllocs()
 	for b.Loop() {
-		p := h.prepare(shared.schema, 1, req, sess)
+		p, perr := h.prepare(shared.schema, 1, req, sess)
+		if perr != nil {
+			b.Fatal(perr)
+		}
 		vars, err := validator.VariableValues(shared.schema.GraphQL, p.op, req.Variables)
 		if err != nil {
 			b.Fatal(err)
 		}
 		key := structuralKey(p, vars)
-		plan, ok := p.plans.get(key)
+		plan, ok := p.plans.Get(0, key)
 		if !ok {
 			plan, _ = compile.Compile(shared.schema, p.op, vars, compile.Options{})
-			p.plans.put(key, plan)
+			p.plans.Add(0, key, plan, 0)
 		}
 		for _, f := range plan.Fields {
 			if _, err := compile.Values(f.Args, vars, sess.Vars); err != nil {

@@ -9,44 +9,13 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/stratagql/strata/engine/hasuraerr"
 )
 
-// Error is one error of a GraphQL response in Hasura's shape:
-// {"message": ..., "extensions": {"path": ..., "code": ..., "internal": ...}}.
-type Error struct {
-	Message  string
-	Code     string
-	Path     string
-	Internal any
-	// Status overrides the HTTP status (request-level errors only).
-	Status int
-}
-
-func (e *Error) Error() string { return e.Message }
-
-func (e *Error) status() int {
-	if e.Status != 0 {
-		return e.Status
-	}
-	return http.StatusOK
-}
-
-type errorJSON struct {
-	Message    string         `json:"message"`
-	Extensions map[string]any `json:"extensions"`
-}
-
 // errorBody renders {"errors": [...]} for one or more errors.
-func errorBody(errs ...*Error) map[string]any {
-	out := make([]errorJSON, len(errs))
-	for i, e := range errs {
-		ext := map[string]any{"path": e.Path, "code": e.Code}
-		if e.Internal != nil {
-			ext["internal"] = e.Internal
-		}
-		out[i] = errorJSON{Message: e.Message, Extensions: ext}
-	}
-	return map[string]any{"errors": out}
+func errorBody(errs ...*hasuraerr.Error) hasuraerr.GraphQLBody {
+	return hasuraerr.GraphQLResponse(errs...)
 }
 
 var (
@@ -58,11 +27,11 @@ var (
 
 // fromGQLError converts gqlparser errors (parse, validation, variables)
 // into Hasura's messages where Hasura words them differently.
-func fromGQLError(err error) *Error { return fromGQLErrorIn(nil, err) }
+func fromGQLError(err error) *hasuraerr.Error { return fromGQLErrorIn(nil, err) }
 
 // fromGQLErrorIn is fromGQLError with the document the error is about, so
 // field errors carry Hasura's path ($.selectionSet.a.selectionSet.b).
-func fromGQLErrorIn(doc *ast.QueryDocument, err error) *Error {
+func fromGQLErrorIn(doc *ast.QueryDocument, err error) *hasuraerr.Error {
 	var list gqlerror.List
 	var one *gqlerror.Error
 	switch {
@@ -70,14 +39,14 @@ func fromGQLErrorIn(doc *ast.QueryDocument, err error) *Error {
 		one = list[0]
 	case errors.As(err, &one):
 	default:
-		return &Error{Message: err.Error(), Code: "validation-failed", Path: "$"}
+		return &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: err.Error(), Path: "$"}
 	}
 	msg := one.Message
 	path := "$"
 	if one.Rule == "" && len(one.Path) == 0 && one.Locations != nil && !strings.HasPrefix(msg, "Field") {
 		// Syntax errors come from the parser with a location but no rule.
 		if isSyntaxError(one) {
-			return &Error{Message: "not a valid graphql query", Code: "validation-failed", Path: "$.query"}
+			return &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: "not a valid graphql query", Path: "$.query"}
 		}
 	}
 	if len(one.Path) > 0 && one.Path.String() != "" {
@@ -87,11 +56,11 @@ func fromGQLErrorIn(doc *ast.QueryDocument, err error) *Error {
 			path = "$.variableValues." + name
 			switch msg {
 			case "must be defined":
-				return &Error{Message: `expecting a value for non-nullable variable: "` + name + `"`, Code: "validation-failed", Path: path}
+				return &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: `expecting a value for non-nullable variable: "` + name + `"`, Path: path}
 			case "cannot be null":
-				return &Error{Message: `null value found for non-nullable type: "` + name + `"`, Code: "validation-failed", Path: path}
+				return &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: `null value found for non-nullable type: "` + name + `"`, Path: path}
 			}
-			return &Error{Message: msg, Code: "validation-failed", Path: path}
+			return &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: msg, Path: path}
 		}
 	}
 	fieldAt := "$"
@@ -99,21 +68,21 @@ func fromGQLErrorIn(doc *ast.QueryDocument, err error) *Error {
 		fieldAt = fieldPath(doc, one.Locations[0].Line, one.Locations[0].Column)
 	}
 	if m := reUnknownField.FindStringSubmatch(msg); m != nil {
-		return &Error{Message: "field '" + m[1] + "' not found in type: '" + m[2] + "'", Code: "validation-failed", Path: fieldAt}
+		return &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: "field '" + m[1] + "' not found in type: '" + m[2] + "'", Path: fieldAt}
 	}
 	if m := reMissingArg.FindStringSubmatch(msg); m != nil {
-		return &Error{Message: "missing required field '" + m[1] + "'", Code: "validation-failed", Path: fieldAt + ".args"}
+		return &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: "missing required field '" + m[1] + "'", Path: fieldAt + ".args"}
 	}
 	if m := reUnknownArg.FindStringSubmatch(msg); m != nil {
-		return &Error{Message: "'" + m[2] + "' has no argument named '" + m[1] + "'", Code: "validation-failed", Path: fieldAt}
+		return &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: "'" + m[2] + "' has no argument named '" + m[1] + "'", Path: fieldAt}
 	}
 	if m := reUnknownType.FindStringSubmatch(msg); m != nil {
-		return &Error{Message: "variable type '" + m[1] + "' not found in schema", Code: "validation-failed", Path: "$"}
+		return &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: "variable type '" + m[1] + "' not found in schema", Path: "$"}
 	}
 	if path == "$" {
 		path = fieldAt
 	}
-	return &Error{Message: msg, Code: "validation-failed", Path: path}
+	return &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: msg, Path: path}
 }
 
 // fieldPath finds the field at a source position and renders its response
@@ -163,7 +132,7 @@ func isSyntaxError(e *gqlerror.Error) bool {
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
-		b, _ = json.Marshal(errorBody(&Error{Message: "could not encode response", Code: "unexpected", Path: "$"}))
+		b, _ = json.Marshal(errorBody(&hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Message: "could not encode response", Path: "$"}))
 	}
 	return b
 }

@@ -7,15 +7,17 @@ package graphql
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"io"
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -25,42 +27,65 @@ import (
 	"github.com/stratagql/strata/engine/auth"
 	"github.com/stratagql/strata/engine/compile"
 	"github.com/stratagql/strata/engine/execute"
+	"github.com/stratagql/strata/engine/graphql/querycache"
 	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/introspection"
 	"github.com/stratagql/strata/engine/schema"
+	"github.com/stratagql/strata/engine/server"
 )
-
-// MaxBodyBytes bounds a request body.
-const MaxBodyBytes = 16 << 20
 
 // Session is who a request acts as (see package auth).
 type Session = auth.Session
 
 // Handler answers POST /v1/graphql.
 type Handler struct {
-	// Schema returns the current schema and a version that changes whenever
-	// the schema does (plans are cached per version).
+	// Schema returns the current schema and its generation, which must
+	// increase whenever the schema changes: prepared documents and plans
+	// are cached per generation (see package querycache).
 	Schema func() (*schema.Schema, int64)
 	Exec   *execute.Executor
 	Opts   compile.Options
 	// Authenticate resolves the request's session from its headers and
 	// body; nil treats every request as admin.
-	Authenticate func(r *http.Request, body []byte) (*Session, *auth.Error)
+	Authenticate func(r *http.Request, body []byte) (*Session, *hasuraerr.Error)
 	// DevMode adds internal error details.
 	DevMode bool
+	// MaxQueryBytes and MaxQueryTokens bound a query's text and its number
+	// of lexical tokens; 0 means no bound.
+	MaxQueryBytes  int
+	MaxQueryTokens int
 
-	once    sync.Once
-	docs    *lru[*prepared]
-	version int64
-	mu      sync.Mutex
+	once sync.Once
+	docs *querycache.Cache[docKey, *prepared]
 }
 
-// prepared is a parsed and validated document for one schema version.
+// Bounds of the prepared-document cache and of each document's plans.
+const (
+	docCacheEntries = 2048
+	docCacheBytes   = 64 << 20
+	plansPerDoc     = 16
+)
+
+// docKey identifies a prepared document within a schema generation (the
+// generation is the cache's, see querycache): who it was validated for and
+// the operation's text, by hash.
+type docKey struct {
+	role        string
+	backendOnly bool // validated against the role's backend-only schema
+	operation   string
+	query       [sha256.Size]byte
+}
+
+// prepared is a parsed and validated document for one schema generation,
+// with the plans compiled from it (by structural key, see structuralKey).
 type prepared struct {
 	op    *ast.OperationDefinition
 	slots map[string]bool
-	plans *lru[*compile.Plan]
-	err   *Error
+	plans *querycache.Cache[string, *compile.Plan]
+	// gen and key are where the document is cached, so that its plans'
+	// sizes are accounted to it.
+	gen int64
+	key docKey
 }
 
 // Request is one GraphQL request.
@@ -72,24 +97,24 @@ type Request struct {
 }
 
 func (h *Handler) init() {
-	h.once.Do(func() { h.docs = newLRU[*prepared](2048) })
+	h.once.Do(func() { h.docs = querycache.New[docKey, *prepared](docCacheEntries, docCacheBytes) })
 }
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.init()
 	if r.Method != http.MethodPost {
-		writeJSON(w, http.StatusMethodNotAllowed, errorBody(&Error{Message: "only POST requests are allowed", Code: "method-not-allowed", Path: "$"}))
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody(&hasuraerr.Error{Code: hasuraerr.CodeMethodNotAllowed, Message: "only POST requests are allowed", Path: "$"}))
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
-	if err != nil || len(body) > MaxBodyBytes {
-		writeJSON(w, http.StatusBadRequest, errorBody(&Error{Message: "request body too large or unreadable", Code: "invalid-json", Path: "$"}))
+	body, berr := server.ReadBody(r, 0)
+	if berr != nil {
+		writeJSON(w, berr.HTTPStatus(), errorBody(berr))
 		return
 	}
 	sess, aerr := h.session(r, body)
 	if aerr != nil {
-		writeJSON(w, aerr.status(), errorBody(aerr))
+		writeJSON(w, http.StatusOK, errorBody(aerr))
 		return
 	}
 	body = bytes.TrimSpace(body)
@@ -126,18 +151,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // session authenticates a request; authentication failures are answered
 // with HTTP 200 and the error in the body, as Hasura does on /v1/graphql.
-func (h *Handler) session(r *http.Request, body []byte) (*Session, *Error) {
+func (h *Handler) session(r *http.Request, body []byte) (*Session, *hasuraerr.Error) {
 	if h.Authenticate == nil {
 		return &Session{Role: "admin", Vars: map[string]string{"x-hasura-role": "admin"}, Admin: true}, nil
 	}
 	sess, aerr := h.Authenticate(r, body)
 	if aerr != nil {
-		return nil, &Error{Message: aerr.Message, Code: aerr.Code, Path: "$"}
+		return nil, &hasuraerr.Error{Code: aerr.Code, Message: aerr.Message, Err: aerr}
 	}
 	return sess, nil
 }
 
-func decodeRequest(b []byte) (*Request, *Error) {
+func decodeRequest(b []byte) (*Request, *hasuraerr.Error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var req Request
@@ -145,44 +170,47 @@ func decodeRequest(b []byte) (*Request, *Error) {
 		return nil, invalidJSON(err)
 	}
 	if strings.TrimSpace(req.Query) == "" {
-		return nil, &Error{Message: `the key 'query' was not present`, Code: "parse-failed", Path: "$"}
+		return nil, &hasuraerr.Error{Code: hasuraerr.CodeParseFailed, Message: `the key 'query' was not present`, Path: "$"}
 	}
 	return &req, nil
 }
 
-func invalidJSON(err error) *Error {
-	return &Error{Message: "Error in $: " + err.Error(), Code: "invalid-json", Path: "$"}
+func invalidJSON(err error) *hasuraerr.Error {
+	return &hasuraerr.Error{Code: hasuraerr.CodeInvalidJSON, Message: "Error in $: " + err.Error(), Path: "$"}
 }
 
 // execute answers one request and returns the response body.
 func (h *Handler) execute(ctx context.Context, req *Request, sess *Session) []byte {
 	full, version := h.Schema()
 	if full == nil || full.GraphQL == nil {
-		return mustJSON(errorBody(&Error{Message: "the GraphQL schema is not ready", Code: "unexpected", Path: "$"}))
+		return mustJSON(errorBody(&hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Message: "the GraphQL schema is not ready", Path: "$"}))
 	}
 	s, opts, rerr := h.roleSchema(full, sess)
 	if rerr != nil {
 		return mustJSON(errorBody(rerr))
 	}
-	p := h.prepare(s, version, req, sess)
-	if p.err != nil {
-		return mustJSON(errorBody(p.err))
+	p, perr := h.prepare(s, version, req, sess)
+	if perr != nil {
+		return mustJSON(errorBody(perr))
 	}
 	if extra := unexpectedVariables(p.op, req.Variables); extra != "" {
-		return mustJSON(errorBody(&Error{Message: "unexpected variables in variableValues: " + extra, Code: "validation-failed", Path: "$"}))
+		return mustJSON(errorBody(&hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: "unexpected variables in variableValues: " + extra, Path: "$"}))
 	}
 	vars, err := validator.VariableValues(s.GraphQL, p.op, req.Variables)
 	if err != nil {
 		return mustJSON(errorBody(fromGQLError(err)))
 	}
 	key := structuralKey(p, vars)
-	plan, ok := p.plans.get(key)
+	plan, ok := p.plans.Get(0, key)
 	if !ok {
 		plan, err = compile.Compile(s, p.op, vars, opts)
 		if err != nil {
 			return mustJSON(errorBody(asError(err)))
 		}
-		p.plans.put(key, plan)
+		var stored bool
+		if plan, stored = p.plans.Add(0, key, plan, 0); stored {
+			h.docs.Grow(p.gen, p.key, planSize(key, plan))
+		}
 	}
 	var results []json.RawMessage
 	if plan.Operation == ast.Mutation {
@@ -225,7 +253,7 @@ func (h *Handler) execute(ctx context.Context, req *Request, sess *Session) []by
 
 // roleSchema returns the schema the session's role sees and the compile
 // options for it (admin sees the full schema).
-func (h *Handler) roleSchema(full *schema.Schema, sess *Session) (*schema.Schema, compile.Options, *Error) {
+func (h *Handler) roleSchema(full *schema.Schema, sess *Session) (*schema.Schema, compile.Options, *hasuraerr.Error) {
 	opts := h.Opts
 	if sess.Admin || sess.Role == "admin" {
 		return full, opts, nil
@@ -236,7 +264,7 @@ func (h *Handler) roleSchema(full *schema.Schema, sess *Session) (*schema.Schema
 	}
 	s, err := forRole(sess.Role)
 	if err != nil {
-		return nil, opts, &Error{Message: err.Error(), Code: "unexpected", Path: "$"}
+		return nil, opts, &hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Message: err.Error(), Path: "$"}
 	}
 	return s, opts, nil
 }
@@ -248,52 +276,81 @@ func (h *Handler) Do(ctx context.Context, req *Request, sess *Session) []byte {
 	return h.execute(ctx, req, sess)
 }
 
-// prepare parses and validates a query once per schema version.
-func (h *Handler) prepare(s *schema.Schema, version int64, req *Request, sess *Session) *prepared {
-	h.mu.Lock()
-	if version != h.version {
-		h.version = version
-		h.docs.purge()
+// prepare parses and validates a query once per schema generation.
+// Documents that fail are not cached.
+func (h *Handler) prepare(s *schema.Schema, gen int64, req *Request, sess *Session) (*prepared, *hasuraerr.Error) {
+	if h.MaxQueryBytes > 0 && len(req.Query) > h.MaxQueryBytes {
+		return nil, &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Path: "$.query",
+			Message: fmt.Sprintf("the query is %d bytes long, more than the limit of %d", len(req.Query), h.MaxQueryBytes)}
 	}
-	h.mu.Unlock()
-	key := sess.Role + "\x00" + req.OperationName + "\x00" + req.Query
-	if sess.BackendOnly {
-		key = "\x00backend-only" + key // validated against another schema
+	key := docKey{role: sess.Role, backendOnly: sess.BackendOnly, operation: req.OperationName, query: sha256.Sum256([]byte(req.Query))}
+	if p, ok := h.docs.Get(gen, key); ok {
+		return p, nil
 	}
-	if p, ok := h.docs.get(key); ok {
-		return p
-	}
-	p := &prepared{}
-	doc, perr := parser.ParseQuery(&ast.Source{Input: req.Query})
+	doc, perr := parser.ParseQueryWithTokenLimit(&ast.Source{Input: req.Query}, h.MaxQueryTokens)
 	if perr != nil {
-		p.err = fromGQLError(perr)
-	} else if errs := validator.ValidateWithRules(s.GraphQL, doc, validationRules); len(errs) > 0 {
-		p.err = fromGQLErrorIn(doc, errs)
-	} else {
-		p.op, p.err = pickOperation(doc, req.OperationName)
+		var ge *gqlerror.Error
+		if errors.As(perr, &ge) && strings.HasPrefix(ge.Message, "exceeded token limit") {
+			return nil, &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Path: "$.query", Err: perr,
+				Message: fmt.Sprintf("the query has more tokens than the limit of %d", h.MaxQueryTokens)}
+		}
+		return nil, fromGQLError(perr)
 	}
-	if p.op != nil {
-		p.slots = compile.SlotVariables(p.op)
-		p.plans = newLRU[*compile.Plan](16)
+	if errs := validator.ValidateWithRules(s.GraphQL, doc, validationRules); len(errs) > 0 {
+		return nil, fromGQLErrorIn(doc, errs)
 	}
-	h.docs.put(key, p)
-	return p
+	op, err := pickOperation(doc, req.OperationName)
+	if err != nil {
+		return nil, err
+	}
+	p := &prepared{op: op, slots: compile.SlotVariables(op), plans: querycache.New[string, *compile.Plan](plansPerDoc, 0), gen: gen, key: key}
+	p, _ = h.docs.Add(gen, key, p, docSize(req.Query))
+	return p, nil
+}
+
+// docSize estimates the memory of a parsed and validated document: its
+// syntax tree takes about 30 bytes per byte of query text.
+func docSize(query string) int64 { return 32*int64(len(query)) + 1024 }
+
+// planSize estimates the memory of a cached plan and its key: its SQL
+// text and bind parameters.
+func planSize(key string, p *compile.Plan) int64 {
+	n := int64(len(key)) + 256
+	args := func(as []compile.Arg) {
+		for _, a := range as {
+			n += 64
+			if v, ok := a.Value.(string); ok {
+				n += int64(len(v))
+			}
+		}
+	}
+	for _, f := range p.Fields {
+		n += 128 + int64(len(f.SQL))
+		args(f.Args)
+		if f.Mutation != nil {
+			for _, st := range f.Mutation.Statements {
+				n += 128 + int64(len(st.SQL))
+				args(st.Args)
+			}
+		}
+	}
+	return n
 }
 
 // validationRules are gqlparser's default rules.
 var validationRules = rules.NewDefaultRules()
 
-func pickOperation(doc *ast.QueryDocument, name string) (*ast.OperationDefinition, *Error) {
+func pickOperation(doc *ast.QueryDocument, name string) (*ast.OperationDefinition, *hasuraerr.Error) {
 	if name == "" {
 		if len(doc.Operations) == 1 {
 			return doc.Operations[0], nil
 		}
-		return nil, &Error{Message: "exactly one operation has to be present in the document when operationName is not specified", Code: "validation-failed", Path: "$"}
+		return nil, &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: "exactly one operation has to be present in the document when operationName is not specified", Path: "$"}
 	}
 	if op := doc.Operations.ForName(name); op != nil {
 		return op, nil
 	}
-	return nil, &Error{Message: "no such operation found in the document: " + strconv.Quote(name), Code: "validation-failed", Path: "$"}
+	return nil, &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: "no such operation found in the document: " + strconv.Quote(name), Path: "$"}
 }
 
 // unexpectedVariables lists (comma-separated, sorted) the variables sent
@@ -337,22 +394,20 @@ func structuralKey(p *prepared, vars map[string]any) string {
 	return b.String()
 }
 
-func (h *Handler) execError(err error) *Error {
-	var ee *execute.Error
-	if errors.As(err, &ee) {
-		e := &Error{Message: ee.Message, Code: ee.Code, Path: "$"}
-		if ee.Path != "" {
-			e.Path = ee.Path
-		}
-		if h.DevMode && ee.Internal != nil {
-			e.Internal = map[string]any{"error": map[string]any{
-				"message": ee.Internal.Message, "status_code": ee.Internal.Code,
-				"description": nilIfEmpty(ee.Internal.Detail), "hint": nilIfEmpty(ee.Internal.Hint),
-			}}
-		}
-		return e
+// execError is err of the executor as answered: PostgreSQL's error as
+// internal detail in dev mode only.
+func (h *Handler) execError(err error) *hasuraerr.Error {
+	e := asError(err)
+	var pe *pgconn.PgError
+	if h.DevMode && errors.As(err, &pe) {
+		c := *e
+		c.Internal = map[string]any{"error": map[string]any{
+			"message": pe.Message, "status_code": pe.Code,
+			"description": nilIfEmpty(pe.Detail), "hint": nilIfEmpty(pe.Hint),
+		}}
+		return &c
 	}
-	return asError(err)
+	return e
 }
 
 func nilIfEmpty(s string) any {
@@ -362,17 +417,15 @@ func nilIfEmpty(s string) any {
 	return s
 }
 
-func asError(err error) *Error {
-	if he, ok := hasuraerr.As(err); ok {
-		return &Error{Message: he.Message, Code: he.Code, Path: he.PathOr()}
-	}
-	var e *Error
-	if errors.As(err, &e) {
+// asError is err as a Hasura error: the engine's errors as they are,
+// gqlparser's in Hasura's words, anything else as unexpected.
+func asError(err error) *hasuraerr.Error {
+	if e, ok := hasuraerr.As(err); ok {
 		return e
 	}
 	var ge *gqlerror.Error
 	if errors.As(err, &ge) {
 		return fromGQLError(ge)
 	}
-	return &Error{Message: err.Error(), Code: "unexpected", Path: "$"}
+	return &hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Message: err.Error(), Path: "$", Err: err}
 }

@@ -3,6 +3,7 @@ package graphql
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -256,8 +257,29 @@ func TestPlanCacheReusesPlanAcrossSlotValues(t *testing.T) {
 	if !strings.Contains(a, "Miles Davis") || !strings.Contains(b, "Nina Simone") {
 		t.Fatalf("got %s and %s", a, b)
 	}
-	if h.docs.ll.Len() != 1 {
-		t.Fatalf("expected one cached document, have %d", h.docs.ll.Len())
+	if h.docs.Len() != 1 {
+		t.Fatalf("expected one cached document, have %d", h.docs.Len())
+	}
+	p, _ := h.docs.Get(1, docKey{role: "admin", query: sha256.Sum256([]byte(q))})
+	if p == nil || p.plans.Len() != 1 {
+		t.Fatalf("expected one cached plan for both values, have %v", p)
+	}
+	if h.docs.Bytes() <= docSize(q) {
+		t.Errorf("the plan's size is not accounted to its document: %d bytes", h.docs.Bytes())
+	}
+}
+
+// Documents that fail to parse or validate are not cached: they would
+// only fill the cache.
+func TestFailedDocumentsAreNotCached(t *testing.T) {
+	h := newHandler(compile.Options{})
+	for _, q := range []string{`{ artist { `, `{ nope }`, `query A { artist { id } } query B { genre { id } }`} {
+		if got := gql(t, h, q, nil); !strings.Contains(got, `"errors"`) {
+			t.Fatalf("%s: %s", q, got)
+		}
+	}
+	if n := h.docs.Len(); n != 0 {
+		t.Fatalf("%d failed documents cached", n)
 	}
 }
 

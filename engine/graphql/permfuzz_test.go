@@ -18,6 +18,7 @@ import (
 	"github.com/stratagql/strata/engine/auth"
 	"github.com/stratagql/strata/engine/compile"
 	"github.com/stratagql/strata/engine/execute"
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/schema"
 	"github.com/stratagql/strata/internal/testdb"
 )
@@ -357,7 +358,7 @@ func TestPermissionFuzz(t *testing.T) {
 		Schema: func() (*schema.Schema, int64) { return admin, 1 },
 		Exec:   &execute.Executor{Pool: pool},
 		Opts:   compile.Options{},
-		Authenticate: func(r *http.Request, body []byte) (*Session, *auth.Error) {
+		Authenticate: func(r *http.Request, body []byte) (*Session, *hasuraerr.Error) {
 			return authn.Authenticate(r.Context(), r.Header, body)
 		},
 	}

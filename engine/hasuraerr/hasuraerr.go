@@ -25,6 +25,7 @@ const (
 	CodeAlreadyTracked      Code = "already-tracked"
 	CodeAlreadyUntracked    Code = "already-untracked"
 	CodeBadRequest          Code = "bad-request"
+	CodeConcurrentUpdate    Code = "concurrent-update"
 	CodeConflict            Code = "conflict"
 	CodeConstraintError     Code = "constraint-error"
 	CodeConstraintViolation Code = "constraint-violation"

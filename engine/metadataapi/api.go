@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stratagql/strata/engine/catalog"
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/metadata"
 	"github.com/stratagql/strata/engine/server"
 	"github.com/stratagql/strata/engine/state"
@@ -106,21 +107,21 @@ var success = map[string]string{"message": "success"}
 func (a *API) endpoint(cmds commands) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
-			server.WriteError(w, http.StatusMethodNotAllowed, server.Error{Path: "$", Message: "only POST is supported", Code: "method-not-allowed"})
+			server.WriteError(w, http.StatusMethodNotAllowed, &hasuraerr.Error{Path: "$", Message: "only POST is supported", Code: "method-not-allowed"})
 			return
 		}
 		if a.cfg.IsAdmin != nil && !a.cfg.IsAdmin(r) {
-			server.WriteError(w, http.StatusBadRequest, server.Error{Path: "$", Message: "restricted access : admin only", Code: codeAccessDenied})
+			server.WriteError(w, http.StatusBadRequest, &hasuraerr.Error{Path: "$", Message: "restricted access : admin only", Code: codeAccessDenied})
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 		if err != nil {
-			server.WriteError(w, http.StatusBadRequest, server.Error{Path: "$", Message: "could not read the request body", Code: codeBadRequest})
+			server.WriteError(w, http.StatusBadRequest, &hasuraerr.Error{Path: "$", Message: "could not read the request body", Code: codeBadRequest})
 			return
 		}
 		var raw json.RawMessage
 		if err := json.Unmarshal(body, &raw); err != nil {
-			server.WriteError(w, http.StatusBadRequest, server.Error{Path: "$", Message: "Error in $: " + err.Error(), Code: codeInvalidJSON})
+			server.WriteError(w, http.StatusBadRequest, &hasuraerr.Error{Path: "$", Message: "Error in $: " + err.Error(), Code: codeInvalidJSON})
 			return
 		}
 		res, err := a.dispatch(r.Context(), cmds, raw, "$")
@@ -129,7 +130,7 @@ func (a *API) endpoint(cmds commands) http.Handler {
 			if e.Status >= 500 {
 				a.log.Error("metadata API request failed", "error", err)
 			}
-			server.WriteError(w, e.Status, e.body())
+			server.WriteJSON(w, e.Status, e.body())
 			return
 		}
 		server.WriteJSON(w, http.StatusOK, res)

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/metastore"
-	"github.com/stratagql/strata/engine/server"
 	"github.com/stratagql/strata/engine/state"
 )
 
@@ -22,8 +22,8 @@ type Error struct {
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
 // body is the error as written on the wire.
-func (e *Error) body() server.Error {
-	return server.Error{Path: e.Path, Message: e.Message, Code: e.Code, Internal: e.Internal}
+func (e *Error) body() hasuraerr.REST {
+	return hasuraerr.REST{Path: e.Path, Message: e.Message, Code: e.Code, Internal: e.Internal}
 }
 
 // at returns a copy of e whose path is prefixed: "$" + rest becomes

@@ -1,6 +1,8 @@
 // Package server is the engine's HTTP layer: it routes Hasura's endpoints
 // (/healthz, /v1/version, /v1/graphql, /v1/metadata, /v2/query, ...) to their
-// handlers and runs the listener with graceful shutdown.
+// handlers behind the middleware every request goes through (panic
+// recovery, CORS), and runs the listener with timeouts and graceful
+// shutdown.
 package server
 
 import (
@@ -11,6 +13,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/stratagql/strata/engine/hasuraerr"
 )
 
 // Deps are what the HTTP layer needs from the rest of the engine. Handlers
@@ -24,10 +28,16 @@ type Deps struct {
 	InconsistentObjects func() int
 	// Routes maps extra paths (e.g. "/v1/graphql") to their handlers.
 	Routes map[string]http.Handler
+	// CORS is the cross-origin policy; nil sends no CORS headers.
+	CORS *CORSPolicy
 }
 
-// NewHandler builds the engine's root HTTP handler.
+// NewHandler builds the engine's root HTTP handler: the routes behind
+// Recover and CORS.
 func NewHandler(d Deps) http.Handler {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", d.healthz)
 	mux.HandleFunc("GET /v1/version", func(w http.ResponseWriter, r *http.Request) {
@@ -37,9 +47,9 @@ func NewHandler(d Deps) http.Handler {
 		mux.Handle(path, h)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		WriteError(w, http.StatusNotFound, Error{Path: "$", Message: "resource does not exist", Code: "not-found"})
+		WriteError(w, http.StatusNotFound, &hasuraerr.Error{Code: hasuraerr.CodeNotFound, Message: "resource does not exist"})
 	})
-	return mux
+	return Recover(CORS(mux, d.CORS), d.Logger)
 }
 
 func (d Deps) healthz(w http.ResponseWriter, r *http.Request) {
@@ -64,17 +74,14 @@ func (d Deps) healthz(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("OK"))
 }
 
-// Error is Hasura's error body for its REST-style APIs (metadata, query).
-type Error struct {
-	Path     string `json:"path"`
-	Message  string `json:"error"`
-	Code     string `json:"code"`
-	Internal any    `json:"internal,omitempty"`
-}
-
-// WriteError writes e with the given HTTP status.
-func WriteError(w http.ResponseWriter, status int, e Error) {
-	WriteJSON(w, status, e)
+// WriteError writes e in the REST shape of Hasura's metadata and query
+// APIs ({"path","error","code","internal"}) with the given HTTP status, or
+// e's own (e.HTTPStatus()) when status is 0.
+func WriteError(w http.ResponseWriter, status int, e *hasuraerr.Error) {
+	if status == 0 {
+		status = e.HTTPStatus()
+	}
+	WriteJSON(w, status, e.REST())
 }
 
 // WriteJSON writes v as a JSON response.
@@ -84,12 +91,38 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// Timeouts bound the HTTP server's connections (0 means no bound).
+type Timeouts struct {
+	// ReadHeader bounds reading a request's headers.
+	ReadHeader time.Duration
+	// Read bounds reading a whole request, body included.
+	Read time.Duration
+	// Write bounds the time from the end of a request's headers to the
+	// end of its response: it must exceed the longest a request may run.
+	Write time.Duration
+	// Idle bounds how long a keep-alive connection waits for its next
+	// request.
+	Idle time.Duration
+	// Grace is how long in-flight requests may take to finish on shutdown.
+	Grace time.Duration
+}
+
+// DefaultReadHeaderTimeout bounds reading request headers when
+// Timeouts.ReadHeader is 0.
+const DefaultReadHeaderTimeout = 10 * time.Second
+
 // Serve runs h on ln until ctx is cancelled, then stops accepting new
-// connections and gives in-flight requests up to grace to finish.
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, log *slog.Logger) error {
+// connections and gives in-flight requests up to t.Grace to finish.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, t Timeouts, log *slog.Logger) error {
+	if t.ReadHeader <= 0 {
+		t.ReadHeader = DefaultReadHeaderTimeout
+	}
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		WriteTimeout:      t.Write,
+		IdleTimeout:       t.Idle,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
@@ -99,8 +132,8 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Dura
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: draining in-flight requests", "grace", grace.String())
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	log.Info("shutting down: draining in-flight requests", "grace", t.Grace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), t.Grace)
 	defer cancel()
 	err := srv.Shutdown(sctx)
 	if errors.Is(err, context.DeadlineExceeded) {
