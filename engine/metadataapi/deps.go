@@ -194,40 +194,11 @@ func objectRelTarget(t *metadata.Table, r metadata.ObjectRelationship, cat *cata
 	case u.ForeignKeyConstraintOn != nil && u.ForeignKeyConstraintOn.Table != nil:
 		return *u.ForeignKeyConstraintOn.Table, true
 	case u.ForeignKeyConstraintOn != nil:
-		if fk := findFK(cat.Table(t.Table), u.ForeignKeyConstraintOn.Columns, nil); fk != nil {
+		if fk := cat.Table(t.Table).ForeignKeyOn(u.ForeignKeyConstraintOn.Columns, nil); fk != nil {
 			return fk.RefTable, true
 		}
 	}
 	return metadata.QualifiedTable{}, false
-}
-
-// findFK finds a foreign key of ct over exactly cols (in any order),
-// optionally referencing ref.
-func findFK(ct *catalog.Table, cols []string, ref *metadata.QualifiedTable) *catalog.ForeignKey {
-	if ct == nil {
-		return nil
-	}
-	for _, fk := range ct.ForeignKeys {
-		if ref != nil && fk.RefTable != *ref {
-			continue
-		}
-		if sameSet(fk.Columns, cols) {
-			return fk
-		}
-	}
-	return nil
-}
-
-func sameSet(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, x := range a {
-		if !slices.Contains(b, x) {
-			return false
-		}
-	}
-	return true
 }
 
 // dependentsOfTable lists objects on other tables that point at target

@@ -124,14 +124,14 @@ func createObjectRelationship(c *call) (edit, *Error) {
 			if err := c.columns(rt, fk.Columns, path); err != nil {
 				return err
 			}
-			if findFK(rt, fk.Columns, &a.Table) == nil {
+			if rt.ForeignKeyOn(fk.Columns, &a.Table) == nil {
 				return notExists(path, "no foreign constraint exists on the given column(s)")
 			}
 		default:
 			if err := c.columns(ct, fk.Columns, path); err != nil {
 				return err
 			}
-			if findFK(ct, fk.Columns, nil) == nil {
+			if ct.ForeignKeyOn(fk.Columns, nil) == nil {
 				return notExists(path, "no foreign constraint exists on the given column(s)")
 			}
 		}
@@ -176,7 +176,7 @@ func createArrayRelationship(c *call) (edit, *Error) {
 			if err := c.columns(rt, fk.Columns, path); err != nil {
 				return err
 			}
-			if findFK(rt, fk.Columns, &a.Table) == nil {
+			if rt.ForeignKeyOn(fk.Columns, &a.Table) == nil {
 				return notExists(path, "no foreign constraint exists on the given column(s)")
 			}
 		}

@@ -88,7 +88,7 @@ func relTracked(src *metadata.Source, q metadata.QualifiedTable, fk *catalog.For
 		}
 		return slices.ContainsFunc(t.ArrayRelationships, func(r metadata.ArrayRelationship) bool {
 			u := r.Using.ForeignKeyConstraintOn
-			return u != nil && u.Table == q && sameSet(u.Columns, fk.Columns)
+			return u != nil && u.Table == q && catalog.SameColumns(u.Columns, fk.Columns)
 		})
 	}
 	t := src.Table(q)
@@ -97,6 +97,6 @@ func relTracked(src *metadata.Source, q metadata.QualifiedTable, fk *catalog.For
 	}
 	return slices.ContainsFunc(t.ObjectRelationships, func(r metadata.ObjectRelationship) bool {
 		u := r.Using.ForeignKeyConstraintOn
-		return u != nil && u.Table == nil && sameSet(u.Columns, fk.Columns)
+		return u != nil && u.Table == nil && catalog.SameColumns(u.Columns, fk.Columns)
 	})
 }
