@@ -11,9 +11,10 @@
 // engine/runsql and the legacy data commands (select, count, insert,
 // update, delete) in engine/dataapi. Every command's arguments are decoded
 // by engine/apiargs, strictly and with Hasura's "$.args.x" error paths.
-// The commands that need the running engine (export, replace and reload
-// of metadata, inconsistency reports, pg_track_tables) are in this
-// package's commands.go.
+// The commands that need the running engine — export, replace and reload
+// of metadata and the inconsistency reports (manage.go), pg_track_tables
+// and pg_untrack_tables (tables_bulk.go) — are here; commands.go lists
+// what each endpoint serves.
 //
 // A new metadata command is one file in engine/metaedit (see its package
 // comment); it is served here without change.
@@ -98,8 +99,7 @@ type request struct {
 	Version         int             `json:"version"`
 	ResourceVersion *int64          `json:"resource_version"`
 	Args            json.RawMessage `json:"args"`
-	Source          apiargs.Ignored `json:"source"`
-	// Other keys are tolerated.
+	// Other keys ("source", ...) are tolerated.
 	Rest map[string]json.RawMessage `args:"rest"`
 }
 
@@ -121,21 +121,21 @@ var success = map[string]string{"message": "success"}
 func (a *API) endpoint(cmds *commands) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
-			a.writeError(w, hasuraerr.New(hasuraerr.CodeMethodNotAllowed, "$", "only POST is supported").WithStatus(http.StatusMethodNotAllowed))
+			writeError(w, hasuraerr.New(hasuraerr.CodeMethodNotAllowed, "$", "only POST is supported").WithStatus(http.StatusMethodNotAllowed))
 			return
 		}
 		if a.cfg.IsAdmin != nil && !a.cfg.IsAdmin(r) {
-			a.writeError(w, hasuraerr.New(hasuraerr.CodeAccessDenied, "$", "restricted access : admin only"))
+			writeError(w, hasuraerr.New(hasuraerr.CodeAccessDenied, "$", "restricted access : admin only"))
 			return
 		}
 		body, herr := server.ReadBody(r, a.cfg.MaxBodyBytes)
 		if herr != nil {
-			a.writeError(w, herr)
+			writeError(w, herr)
 			return
 		}
 		var raw json.RawMessage
 		if err := json.Unmarshal(body, &raw); err != nil {
-			a.writeError(w, hasuraerr.New(hasuraerr.CodeInvalidJSON, "$", "Error in $: "+err.Error()))
+			writeError(w, hasuraerr.New(hasuraerr.CodeInvalidJSON, "$", "Error in $: "+err.Error()))
 			return
 		}
 		res, err := a.dispatch(r.Context(), cmds, raw, "$")
@@ -144,14 +144,14 @@ func (a *API) endpoint(cmds *commands) http.Handler {
 			if e.HTTPStatus() >= 500 {
 				a.log.Error("metadata API request failed", "error", err)
 			}
-			a.writeError(w, e)
+			writeError(w, e)
 			return
 		}
 		server.WriteJSON(w, http.StatusOK, res)
 	})
 }
 
-func (a *API) writeError(w http.ResponseWriter, e *hasuraerr.Error) {
+func writeError(w http.ResponseWriter, e *hasuraerr.Error) {
 	server.WriteJSON(w, e.HTTPStatus(), e.REST())
 }
 
@@ -199,15 +199,23 @@ func (a *API) newCall(cmds *commands, raw json.RawMessage, base string) (*call, 
 	return &call{api: a, req: req, args: req.Args, path: base + ".args", base: base, cmds: cmds}, cmd, nil
 }
 
+// decode decodes the call's arguments into dst (see apiargs.Decode).
+func (c *call) decode(dst any) error {
+	if err := apiargs.Decode(c.args, c.path, dst); err != nil {
+		return err
+	}
+	return nil
+}
+
 // edit decodes the call's arguments for a metaedit command and returns its
 // change, whose errors are placed under the arguments' path.
 func (c *call) edit(newArgs func() metaedit.Edit) (state.ChangeFunc, error) {
-	args := newArgs()
-	if err := apiargs.Decode(c.args, c.path, args); err != nil {
+	e := newArgs()
+	if err := c.decode(e); err != nil {
 		return nil, err
 	}
 	return func(md *metadata.Metadata, cat *catalog.Catalog) error {
-		return at(args.Apply(md, cat), c.path)
+		return at(e.Apply(md, cat), c.path)
 	}, nil
 }
 

@@ -34,28 +34,26 @@ func (cs *commands) unknown(typ, base string) *hasuraerr.Error {
 	return apiargs.ParseFailed(base, "unknown query type %q", typ)
 }
 
-// withArgs declares a command whose arguments A are decoded before run.
-func withArgs[A any](run func(ctx context.Context, c *call, a *A) (any, error)) command {
+// runCmd declares a command that is not a metadata edit: newArgs makes
+// its arguments, which are decoded before run.
+func runCmd[A any](newArgs func() A, run func(ctx context.Context, c *call, a A) (any, error)) command {
 	return command{run: func(ctx context.Context, c *call) (any, error) {
-		a := new(A)
-		if err := apiargs.Decode(c.args, c.path, a); err != nil {
+		a := newArgs()
+		if err := c.decode(a); err != nil {
 			return nil, err
 		}
 		return run(ctx, c, a)
 	}}
 }
 
-// read serves a read-only metaedit command on the current snapshot.
-func read(newArgs func() metaedit.Read) command {
-	return command{run: func(_ context.Context, c *call) (any, error) {
-		args := newArgs()
-		if err := apiargs.Decode(c.args, c.path, args); err != nil {
-			return nil, err
-		}
-		snap := c.api.cfg.State.Current()
-		res, err := args.Answer(snap.Metadata, snap.Catalog)
-		return res, at(err, c.path)
-	}}
+// args returns fresh zero arguments of type A.
+func args[A any]() *A { return new(A) }
+
+// answer serves a read-only metaedit command on the current snapshot.
+func answer(_ context.Context, c *call, a metaedit.Read) (any, error) {
+	snap := c.api.cfg.State.Current()
+	res, err := a.Answer(snap.Metadata, snap.Catalog)
+	return res, at(err, c.path)
 }
 
 var (
@@ -71,7 +69,7 @@ func init() {
 	for _, s := range metaedit.Specs() {
 		cmd := command{edit: s.Edit}
 		if s.Read != nil {
-			cmd = read(s.Read)
+			cmd = runCmd(s.Read, answer)
 		}
 		if s.Name != "" {
 			metadataCommands.byName[s.Name] = cmd
@@ -82,27 +80,28 @@ func init() {
 	}
 	// Commands that need the running engine, on both endpoints.
 	for name, cmd := range map[string]command{
-		"export_metadata":            withArgs(exportMetadata),
+		"export_metadata":            runCmd(args[apiargs.Ignored], exportMetadata),
 		"replace_metadata":           {run: replaceMetadata},
-		"reload_metadata":            withArgs(reloadMetadata),
-		"get_inconsistent_metadata":  withArgs(getInconsistentMetadata),
-		"drop_inconsistent_metadata": withArgs(dropInconsistentMetadata),
+		"reload_metadata":            runCmd(args[reloadArgs], reloadMetadata),
+		"get_inconsistent_metadata":  runCmd(args[apiargs.Ignored], getInconsistentMetadata),
+		"drop_inconsistent_metadata": runCmd(args[apiargs.Ignored], dropInconsistentMetadata),
 		"bulk":                       {run: bulk},
 	} {
 		metadataCommands.byName[name] = cmd
 		v1QueryCommands.byName[name] = cmd
 	}
-	metadataCommands.byName["pg_track_tables"] = withArgs(trackTables)
-	metadataCommands.byName["pg_untrack_tables"] = withArgs(untrackTables)
+	metadataCommands.byName["pg_track_tables"] = runCmd(args[tablesArgs], trackTables)
+	metadataCommands.byName["pg_untrack_tables"] = runCmd(args[tablesArgs], untrackTables)
 	metadataCommands.byName["bulk_keep_going"] = command{run: bulkKeepGoing}
 
-	v1QueryCommands.byName["run_sql"] = withArgs(runSQL)
-	v2QueryCommands.byName["run_sql"] = withArgs(runSQL)
-	v2QueryCommands.byName["pg_run_sql"] = withArgs(runSQL)
+	sql := runCmd(args[runsql.Args], runSQL)
+	v1QueryCommands.byName["run_sql"] = sql
+	v2QueryCommands.byName["run_sql"] = sql
+	v2QueryCommands.byName["pg_run_sql"] = sql
 	v2QueryCommands.byName["bulk"] = command{run: bulk}
-	for name, cmd := range dataCommands() {
-		v1QueryCommands.byName[name] = cmd
-		v2QueryCommands.byName[name] = cmd
+	for name, newArgs := range dataapi.Commands() {
+		v1QueryCommands.byName[name] = runCmd(newArgs, runData)
+		v2QueryCommands.byName[name] = runCmd(newArgs, runData)
 	}
 }
 
@@ -115,22 +114,12 @@ func runSQL(ctx context.Context, c *call, a *runsql.Args) (any, error) {
 	return res, nil
 }
 
-// dataCommands are the legacy data commands (engine/dataapi), answered
-// through Config.GraphQL.
-func dataCommands() map[string]command {
-	out := map[string]command{}
-	for name, newArgs := range dataapi.Commands() {
-		out[name] = command{run: func(ctx context.Context, c *call) (any, error) {
-			args := newArgs()
-			if err := apiargs.Decode(c.args, c.path, args); err != nil {
-				return nil, err
-			}
-			res, err := dataapi.Run(ctx, c.api.cfg.State.Current().Schema, c.api.cfg.GraphQL, args)
-			if errors.Is(err, dataapi.ErrDisabled) {
-				return nil, hasuraerr.New(hasuraerr.CodeNotSupported, c.base, "%q is not available: the GraphQL API is disabled", c.req.Type)
-			}
-			return res, at(err, c.path)
-		}}
+// runData runs a legacy data command (engine/dataapi) through
+// Config.GraphQL.
+func runData(ctx context.Context, c *call, a dataapi.Command) (any, error) {
+	res, err := dataapi.Run(ctx, c.api.cfg.State.Current().Schema, c.api.cfg.GraphQL, a)
+	if errors.Is(err, dataapi.ErrDisabled) {
+		return nil, hasuraerr.New(hasuraerr.CodeNotSupported, c.base, "%q is not available: the GraphQL API is disabled", c.req.Type)
 	}
-	return out
+	return res, at(err, c.path)
 }
