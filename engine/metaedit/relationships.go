@@ -72,20 +72,25 @@ func (a *createRelationship[U]) ValidateArgs(path string) *hasuraerr.Error {
 	return apiargs.Value(a.Using, path, &a.using)
 }
 
-// start finds the table and its catalogue entry and checks the name.
-func (a *createRelationship[U]) start(md *metadata.Metadata, cat *catalog.Catalog) (*metadata.Table, *catalog.Table, error) {
+// create checks the table and the name, then "using" (check, given the
+// table's catalogue entry), and adds the relationship (add).
+func (a *createRelationship[U]) create(md *metadata.Metadata, cat *catalog.Catalog, check func(ct *catalog.Table) error, add func(tbl *metadata.Table)) error {
 	_, tbl, err := a.tracked(md)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	ct, err := dbTable(cat, a.Table)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	if err := fieldTaken(tbl, ct, a.Name); err != nil {
-		return nil, nil, err
+		return err
 	}
-	return tbl, ct, nil
+	if err := check(ct); err != nil {
+		return err
+	}
+	add(tbl)
+	return nil
 }
 
 // checkManual checks a manual_configuration.
@@ -132,26 +137,25 @@ type createObjectRelationship struct {
 
 // Apply implements Edit.
 func (a *createObjectRelationship) Apply(md *metadata.Metadata, cat *catalog.Catalog) error {
-	tbl, ct, err := a.start(md, cat)
-	if err != nil {
-		return err
-	}
-	switch u := a.using; {
-	case u.ManualConfiguration != nil:
-		err = checkManual(cat, ct, u.ManualConfiguration)
-	case u.ForeignKeyConstraintOn.Table != nil:
-		err = checkRemoteFK(cat, *u.ForeignKeyConstraintOn.Table, u.ForeignKeyConstraintOn.Columns, a.Table)
-	default:
-		cols := u.ForeignKeyConstraintOn.Columns
-		if err = columns(ct, cols, fkPath); err == nil && ct.ForeignKeyOn(cols, nil) == nil {
-			err = notExists(fkPath, "no foreign constraint exists on the given column(s)")
+	u := a.using
+	return a.create(md, cat, func(ct *catalog.Table) error {
+		switch fk := u.ForeignKeyConstraintOn; {
+		case u.ManualConfiguration != nil:
+			return checkManual(cat, ct, u.ManualConfiguration)
+		case fk.Table != nil:
+			return checkRemoteFK(cat, *fk.Table, fk.Columns, a.Table)
+		default:
+			if err := columns(ct, fk.Columns, fkPath); err != nil {
+				return err
+			}
+			if ct.ForeignKeyOn(fk.Columns, nil) == nil {
+				return notExists(fkPath, "no foreign constraint exists on the given column(s)")
+			}
+			return nil
 		}
-	}
-	if err != nil {
-		return err
-	}
-	tbl.ObjectRelationships = append(tbl.ObjectRelationships, metadata.ObjectRelationship{Name: a.Name, Using: a.using, Comment: a.Comment})
-	return nil
+	}, func(tbl *metadata.Table) {
+		tbl.ObjectRelationships = append(tbl.ObjectRelationships, metadata.ObjectRelationship{Name: a.Name, Using: u, Comment: a.Comment})
+	})
 }
 
 // createArrayRelationship is pg_create_array_relationship.
@@ -161,26 +165,36 @@ type createArrayRelationship struct {
 
 // Apply implements Edit.
 func (a *createArrayRelationship) Apply(md *metadata.Metadata, cat *catalog.Catalog) error {
-	tbl, ct, err := a.start(md, cat)
-	if err != nil {
-		return err
-	}
-	if u := a.using; u.ManualConfiguration != nil {
-		err = checkManual(cat, ct, u.ManualConfiguration)
-	} else {
-		err = checkRemoteFK(cat, u.ForeignKeyConstraintOn.Table, u.ForeignKeyConstraintOn.Columns, a.Table)
-	}
-	if err != nil {
-		return err
-	}
-	tbl.ArrayRelationships = append(tbl.ArrayRelationships, metadata.ArrayRelationship{Name: a.Name, Using: a.using, Comment: a.Comment})
-	return nil
+	u := a.using
+	return a.create(md, cat, func(ct *catalog.Table) error {
+		if u.ManualConfiguration != nil {
+			return checkManual(cat, ct, u.ManualConfiguration)
+		}
+		return checkRemoteFK(cat, u.ForeignKeyConstraintOn.Table, u.ForeignKeyConstraintOn.Columns, a.Table)
+	}, func(tbl *metadata.Table) {
+		tbl.ArrayRelationships = append(tbl.ArrayRelationships, metadata.ArrayRelationship{Name: a.Name, Using: u, Comment: a.Comment})
+	})
 }
 
 // hasRelationship reports whether tbl has the named relationship.
 func hasRelationship(tbl *metadata.Table, name string) bool {
 	return slices.ContainsFunc(tbl.ObjectRelationships, func(r metadata.ObjectRelationship) bool { return r.Name == name }) ||
 		slices.ContainsFunc(tbl.ArrayRelationships, func(r metadata.ArrayRelationship) bool { return r.Name == name })
+}
+
+// eachRelationship calls f with the name and comment of each relationship
+// of tbl called name.
+func eachRelationship(tbl *metadata.Table, name string, f func(name *string, comment **string)) {
+	for i := range tbl.ObjectRelationships {
+		if r := &tbl.ObjectRelationships[i]; r.Name == name {
+			f(&r.Name, &r.Comment)
+		}
+	}
+	for i := range tbl.ArrayRelationships {
+		if r := &tbl.ArrayRelationships[i]; r.Name == name {
+			f(&r.Name, &r.Comment)
+		}
+	}
 }
 
 // relationship returns the source and table holding r's relationship name.
@@ -234,16 +248,7 @@ func (a *renameRelationship) Apply(md *metadata.Metadata, cat *catalog.Catalog) 
 	if err := fieldTaken(tbl, cat.Table(a.Table), a.NewName); err != nil {
 		return err
 	}
-	for i := range tbl.ObjectRelationships {
-		if tbl.ObjectRelationships[i].Name == a.Name {
-			tbl.ObjectRelationships[i].Name = a.NewName
-		}
-	}
-	for i := range tbl.ArrayRelationships {
-		if tbl.ArrayRelationships[i].Name == a.Name {
-			tbl.ArrayRelationships[i].Name = a.NewName
-		}
-	}
+	eachRelationship(tbl, a.Name, func(name *string, _ **string) { *name = a.NewName })
 	renameFieldInPermissions(tbl, a.Name, a.NewName)
 	return nil
 }
@@ -261,16 +266,7 @@ func (a *setRelationshipComment) Apply(md *metadata.Metadata, _ *catalog.Catalog
 	if err != nil {
 		return err
 	}
-	for i := range tbl.ObjectRelationships {
-		if tbl.ObjectRelationships[i].Name == a.Relationship {
-			tbl.ObjectRelationships[i].Comment = a.Comment
-		}
-	}
-	for i := range tbl.ArrayRelationships {
-		if tbl.ArrayRelationships[i].Name == a.Relationship {
-			tbl.ArrayRelationships[i].Comment = a.Comment
-		}
-	}
+	eachRelationship(tbl, a.Relationship, func(_ *string, comment **string) { *comment = a.Comment })
 	return nil
 }
 
