@@ -34,6 +34,7 @@ const (
 	CodeInvalidHeaders      Code = "invalid-headers"
 	CodeInvalidJSON         Code = "invalid-json"
 	CodeInvalidJWT          Code = "invalid-jwt"
+	CodeInvalidParams       Code = "invalid-params"
 	CodeJWTInvalidClaims    Code = "jwt-invalid-claims"
 	CodeMethodNotAllowed    Code = "method-not-allowed"
 	CodeNotExists           Code = "not-exists"

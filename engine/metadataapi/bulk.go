@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/stratagql/strata/engine/apiargs"
 	"github.com/stratagql/strata/engine/catalog"
 	"github.com/stratagql/strata/engine/metadata"
 	"github.com/stratagql/strata/engine/state"
@@ -14,36 +15,31 @@ import (
 // are applied as one change: all or nothing. Otherwise items run in order
 // and the first failure stops the rest.
 func bulk(ctx context.Context, c *call) (any, error) {
-	items, perr := bulkItems(c)
-	if perr != nil {
-		return nil, perr
+	items, err := bulkItems(c)
+	if err != nil {
+		return nil, err
 	}
-	edits := make([]edit, 0, len(items))
+	changes := make([]state.ChangeFunc, 0, len(items))
 	for i, raw := range items {
-		base := fmt.Sprintf("%s[%d]", c.path, i)
-		req, perr := parseRequest(raw, base)
-		if perr != nil {
-			return nil, perr
-		}
-		cmd, ok := c.cmds[req.Type]
-		if !ok {
-			return nil, unknownType(c.cmds, req.Type, base)
+		item, cmd, err := c.api.newCall(c.cmds, raw, fmt.Sprintf("%s[%d]", c.path, i))
+		if err != nil {
+			return nil, err
 		}
 		if cmd.edit == nil {
-			edits = nil
+			changes = nil
 			break
 		}
-		e, perr := cmd.edit(&call{api: c.api, req: req, args: req.Args, path: base + ".args", base: base, cmds: c.cmds})
-		if perr != nil {
-			return nil, perr
+		change, err := item.edit(cmd.edit)
+		if err != nil {
+			return nil, err
 		}
-		edits = append(edits, e)
+		changes = append(changes, change)
 	}
 	results := make([]any, 0, len(items))
-	if edits != nil {
+	if changes != nil {
 		_, err := c.api.cfg.State.Apply(ctx, func(md *metadata.Metadata, cat *catalog.Catalog) error {
-			for _, e := range edits {
-				if err := e(md, cat); err != nil {
+			for _, change := range changes {
+				if err := change(md, cat); err != nil {
 					return err
 				}
 			}
@@ -52,13 +48,13 @@ func bulk(ctx context.Context, c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		for range edits {
+		for range changes {
 			results = append(results, success)
 		}
 		return results, nil
 	}
-	if perr := c.checkVersion(); perr != nil {
-		return nil, perr
+	if err := c.checkVersion(); err != nil {
+		return nil, err
 	}
 	for i, raw := range items {
 		res, err := c.api.dispatch(ctx, c.cmds, raw, fmt.Sprintf("%s[%d]", c.path, i))
@@ -72,23 +68,23 @@ func bulk(ctx context.Context, c *call) (any, error) {
 
 // bulkKeepGoing runs every item on its own and reports each outcome.
 func bulkKeepGoing(ctx context.Context, c *call) (any, error) {
-	items, perr := bulkItems(c)
-	if perr != nil {
-		return nil, perr
+	items, err := bulkItems(c)
+	if err != nil {
+		return nil, err
 	}
-	if perr := c.checkVersion(); perr != nil {
-		return nil, perr
+	if err := c.checkVersion(); err != nil {
+		return nil, err
 	}
 	results := make([]any, 0, len(items))
 	for i, raw := range items {
 		base := fmt.Sprintf("%s[%d]", c.path, i)
 		res, err := c.api.dispatch(ctx, c.cmds, raw, base)
 		if err != nil {
-			e := toAPIError(err, base)
-			if e.Status >= 500 {
+			e := apiError(err, base)
+			if e.HTTPStatus() >= 500 {
 				c.api.log.Error("bulk_keep_going item failed", "index", i, "error", err)
 			}
-			results = append(results, e.body())
+			results = append(results, e.REST())
 			continue
 		}
 		results = append(results, res)
@@ -96,12 +92,13 @@ func bulkKeepGoing(ctx context.Context, c *call) (any, error) {
 	return results, nil
 }
 
-func bulkItems(c *call) ([]json.RawMessage, *Error) {
-	if jsonKind(c.args) != "Array" {
-		return nil, parseFailed(c.path, "expected Array, but encountered %s", jsonKind(c.args))
+// bulkItems reads bulk's arguments: a list of requests.
+func bulkItems(c *call) ([]json.RawMessage, error) {
+	if k := apiargs.Kind(c.args); k != "Array" {
+		return nil, apiargs.ParseFailed(c.path, "expected Array, but encountered %s", k)
 	}
 	var items []json.RawMessage
-	if err := decode(c.args, c.path, &items); err != nil {
+	if err := apiargs.Decode(c.args, c.path, &items); err != nil {
 		return nil, err
 	}
 	return items, nil
@@ -109,9 +106,9 @@ func bulkItems(c *call) ([]json.RawMessage, *Error) {
 
 // checkVersion rejects a request whose resource_version is not current
 // (for requests that do not go through a single Apply).
-func (c *call) checkVersion() *Error {
+func (c *call) checkVersion() error {
 	if rv := c.req.ResourceVersion; rv != nil && *rv != c.api.cfg.State.Current().ResourceVersion {
-		return toAPIError(&state.ConflictError{Referenced: *rv}, "$")
+		return &state.ConflictError{Referenced: *rv}
 	}
 	return nil
 }

@@ -89,7 +89,7 @@ func (r *resolver) objectRel(t *Table, rel *metadata.ObjectRelationship) (*Relat
 		if reason := missingColumns(t.Catalog, t.Name, cols); reason != "" {
 			return nil, reason
 		}
-		fk := findFK(t.Catalog.ForeignKeys, cols, nil)
+		fk := t.Catalog.ForeignKeyOn(cols, nil)
 		if fk == nil {
 			return nil, fmt.Sprintf("no foreign constraint exists on the given column(s) (%s)", strings.Join(cols, ", "))
 		}
@@ -152,7 +152,7 @@ func (r *resolver) remoteFK(t *Table, remote metadata.QualifiedTable, cols []str
 	if reason := missingColumns(target.Catalog, remote, cols); reason != "" {
 		return nil, reason
 	}
-	fk := findFK(target.Catalog.ForeignKeys, cols, &t.Name)
+	fk := target.Catalog.ForeignKeyOn(cols, &t.Name)
 	if fk == nil {
 		return nil, fmt.Sprintf("no foreign constraint exists on table %q on the given column(s) (%s) referencing table %q",
 			displayName(remote), strings.Join(cols, ", "), displayName(t.Name))
@@ -215,36 +215,4 @@ func missingColumns(t *catalog.Table, q metadata.QualifiedTable, cols []string) 
 		}
 	}
 	return ""
-}
-
-// findFK finds the foreign key over exactly the columns cols (in any
-// order), referencing ref when it is given.
-func findFK(fks []*catalog.ForeignKey, cols []string, ref *metadata.QualifiedTable) *catalog.ForeignKey {
-	for _, fk := range fks {
-		if ref != nil && fk.RefTable != *ref {
-			continue
-		}
-		if sameSet(fk.Columns, cols) {
-			return fk
-		}
-	}
-	return nil
-}
-
-// sameSet reports whether a and b hold the same names.
-func sameSet(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	seen := map[string]int{}
-	for _, x := range a {
-		seen[x]++
-	}
-	for _, x := range b {
-		if seen[x] == 0 {
-			return false
-		}
-		seen[x]--
-	}
-	return true
 }

@@ -1,13 +1,27 @@
-package metadataapi
+package metaedit
 
 import (
-	"context"
 	"slices"
 	"sort"
 
 	"github.com/stratagql/strata/engine/catalog"
 	"github.com/stratagql/strata/engine/metadata"
 )
+
+func init() {
+	register(Spec{Name: "pg_suggest_relationships", Read: func() Read { return new(suggestRelationships) }})
+}
+
+// suggestRelationships is pg_suggest_relationships: an object relationship
+// along each foreign key and the array relationship back.
+type suggestRelationships struct {
+	Source      string                    `json:"source"`
+	Tables      []metadata.QualifiedTable `json:"tables"`
+	OmitTracked bool                      `json:"omit_tracked"`
+}
+
+// SetDefaults implements apiargs.Defaulter.
+func (a *suggestRelationships) SetDefaults() { a.Source = metadata.DefaultSource }
 
 // suggestion is one relationship pg_suggest_relationships proposes.
 type suggestion struct {
@@ -22,54 +36,32 @@ type relSide struct {
 	ConstraintName string                  `json:"constraint_name,omitempty"`
 }
 
-// suggestRelationships is pg_suggest_relationships: an object relationship
-// along each foreign key and the array relationship back.
-func suggestRelationships(_ context.Context, c *call) (any, error) {
-	o, perr := newObject(c.args, c.path)
-	if perr != nil {
-		return nil, perr
-	}
-	source := metadata.DefaultSource
-	var tables []metadata.QualifiedTable
-	var omitTracked bool
-	if err := o.opt("source", &source); err != nil {
+// Answer implements Read.
+func (a *suggestRelationships) Answer(md *metadata.Metadata, cat *catalog.Catalog) (any, error) {
+	src, err := source(md, a.Source)
+	if err != nil {
 		return nil, err
-	}
-	if err := o.opt("tables", &tables); err != nil {
-		return nil, err
-	}
-	if err := o.opt("omit_tracked", &omitTracked); err != nil {
-		return nil, err
-	}
-	if err := o.done(); err != nil {
-		return nil, err
-	}
-	snap := c.api.cfg.State.Current()
-	src, perr := c.source(snap.Metadata, source)
-	if perr != nil {
-		return nil, perr
 	}
 	inScope := func(q metadata.QualifiedTable) bool {
-		if tables != nil {
-			return slices.Contains(tables, q)
+		if a.Tables != nil {
+			return slices.Contains(a.Tables, q)
 		}
 		return src.Table(q) != nil
 	}
 	out := []suggestion{}
-	names := make([]metadata.QualifiedTable, 0, len(snap.Catalog.Tables))
-	for q := range snap.Catalog.Tables {
+	names := make([]metadata.QualifiedTable, 0, len(cat.Tables))
+	for q := range cat.Tables {
 		names = append(names, q)
 	}
 	sort.Slice(names, func(i, j int) bool { return names[i].Less(names[j]) })
 	for _, q := range names {
-		ct := snap.Catalog.Tables[q]
-		for _, fk := range ct.ForeignKeys {
+		for _, fk := range cat.Tables[q].ForeignKeys {
 			from := relSide{Table: q, Columns: fk.Columns, ConstraintName: fk.Name}
 			to := relSide{Table: fk.RefTable, Columns: fk.RefColumns}
-			if inScope(q) && !(omitTracked && relTracked(src, q, fk, snap.Catalog, false)) {
+			if inScope(q) && !(a.OmitTracked && relTracked(src, q, fk, false)) {
 				out = append(out, suggestion{Type: "object", From: from, To: to})
 			}
-			if inScope(fk.RefTable) && !(omitTracked && relTracked(src, q, fk, snap.Catalog, true)) {
+			if inScope(fk.RefTable) && !(a.OmitTracked && relTracked(src, q, fk, true)) {
 				out = append(out, suggestion{Type: "array", From: relSide{Table: fk.RefTable, Columns: fk.RefColumns},
 					To: relSide{Table: q, Columns: fk.Columns, ConstraintName: fk.Name}})
 			}
@@ -80,7 +72,7 @@ func suggestRelationships(_ context.Context, c *call) (any, error) {
 
 // relTracked reports whether metadata already has the relationship along
 // fk (of table q): the object one on q, or the array one on the target.
-func relTracked(src *metadata.Source, q metadata.QualifiedTable, fk *catalog.ForeignKey, cat *catalog.Catalog, array bool) bool {
+func relTracked(src *metadata.Source, q metadata.QualifiedTable, fk *catalog.ForeignKey, array bool) bool {
 	if array {
 		t := src.Table(fk.RefTable)
 		if t == nil {
@@ -88,7 +80,7 @@ func relTracked(src *metadata.Source, q metadata.QualifiedTable, fk *catalog.For
 		}
 		return slices.ContainsFunc(t.ArrayRelationships, func(r metadata.ArrayRelationship) bool {
 			u := r.Using.ForeignKeyConstraintOn
-			return u != nil && u.Table == q && sameSet(u.Columns, fk.Columns)
+			return u != nil && u.Table == q && catalog.SameColumns(u.Columns, fk.Columns)
 		})
 	}
 	t := src.Table(q)
@@ -97,6 +89,6 @@ func relTracked(src *metadata.Source, q metadata.QualifiedTable, fk *catalog.For
 	}
 	return slices.ContainsFunc(t.ObjectRelationships, func(r metadata.ObjectRelationship) bool {
 		u := r.Using.ForeignKeyConstraintOn
-		return u != nil && u.Table == nil && sameSet(u.Columns, fk.Columns)
+		return u != nil && u.Table == nil && catalog.SameColumns(u.Columns, fk.Columns)
 	})
 }

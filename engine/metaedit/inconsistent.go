@@ -1,4 +1,4 @@
-package metadataapi
+package metaedit
 
 import (
 	"slices"
@@ -6,7 +6,15 @@ import (
 	"github.com/stratagql/strata/engine/metadata"
 )
 
-// dropInconsistent removes the object an inconsistency is about, if found.
+// DropInconsistent removes from md every object incs reports (the edit of
+// drop_inconsistent_metadata, whose inconsistencies come from the served
+// snapshot); an object no longer in md is skipped.
+func DropInconsistent(md *metadata.Metadata, incs []metadata.Inconsistency) {
+	for _, inc := range incs {
+		dropInconsistent(md, inc)
+	}
+}
+
 func dropInconsistent(md *metadata.Metadata, inc metadata.Inconsistency) {
 	if inc.Table == nil {
 		return

@@ -1,13 +1,13 @@
-package metadataapi
+package metaedit
 
 import (
 	"encoding/json"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/stratagql/strata/engine/catalog"
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/metadata"
 )
 
@@ -32,12 +32,13 @@ func (o objRef) report(source string) string {
 	return s + " in source " + strconv.Quote(source)
 }
 
-func dependencyError(path, source string, deps []objRef) *Error {
+// dependencyError is Hasura's refusal to drop what deps depend on.
+func dependencyError(source string, deps []objRef) *hasuraerr.Error {
 	parts := make([]string, len(deps))
 	for i, d := range deps {
 		parts[i] = d.report(source)
 	}
-	return newErr(http.StatusBadRequest, codeDependency, path, "cannot drop due to the following dependent objects : %s", strings.Join(parts, ", "))
+	return hasuraerr.New(hasuraerr.CodeDependencyError, "$", "cannot drop due to the following dependent objects : %s", strings.Join(parts, ", "))
 }
 
 // addRef appends o unless already listed.
@@ -194,40 +195,11 @@ func objectRelTarget(t *metadata.Table, r metadata.ObjectRelationship, cat *cata
 	case u.ForeignKeyConstraintOn != nil && u.ForeignKeyConstraintOn.Table != nil:
 		return *u.ForeignKeyConstraintOn.Table, true
 	case u.ForeignKeyConstraintOn != nil:
-		if fk := findFK(cat.Table(t.Table), u.ForeignKeyConstraintOn.Columns, nil); fk != nil {
+		if fk := cat.Table(t.Table).ForeignKeyOn(u.ForeignKeyConstraintOn.Columns, nil); fk != nil {
 			return fk.RefTable, true
 		}
 	}
 	return metadata.QualifiedTable{}, false
-}
-
-// findFK finds a foreign key of ct over exactly cols (in any order),
-// optionally referencing ref.
-func findFK(ct *catalog.Table, cols []string, ref *metadata.QualifiedTable) *catalog.ForeignKey {
-	if ct == nil {
-		return nil
-	}
-	for _, fk := range ct.ForeignKeys {
-		if ref != nil && fk.RefTable != *ref {
-			continue
-		}
-		if sameSet(fk.Columns, cols) {
-			return fk
-		}
-	}
-	return nil
-}
-
-func sameSet(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, x := range a {
-		if !slices.Contains(b, x) {
-			return false
-		}
-	}
-	return true
 }
 
 // dependentsOfTable lists objects on other tables that point at target

@@ -1,23 +1,19 @@
-package metadataapi
+package dataapi
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"sort"
 	"strings"
 
+	"github.com/stratagql/strata/engine/apiargs"
+	"github.com/stratagql/strata/engine/hasuraerr"
 	"github.com/stratagql/strata/engine/schema"
 )
 
-// The legacy data commands of /v1/query and /v2/query (select, count) are
-// translated into a GraphQL query on the admin schema and answered by the
-// same compiler and executor as /v1/graphql (Config.GraphQL), so their SQL,
-// permissions and value binding are the GraphQL path's.
-
-// selectArgs are the args of a `select` command.
+// selectArgs are the arguments of `select`.
 type selectArgs struct {
+	table
 	Columns []json.RawMessage `json:"columns"`
 	Where   json.RawMessage   `json:"where"`
 	OrderBy json.RawMessage   `json:"order_by"`
@@ -25,121 +21,80 @@ type selectArgs struct {
 	Offset  *int              `json:"offset"`
 }
 
-func selectData(ctx context.Context, c *call) (any, error) {
-	o, t, perr := c.tableCommand()
-	if perr != nil {
-		return nil, perr
+// Translate implements Command.
+func (a *selectArgs) Translate(s *schema.Schema) (*Request, error) {
+	tbl, root, err := a.selectRoot(s)
+	if err != nil {
+		return nil, err
 	}
-	var a selectArgs
-	for key, dst := range map[string]any{"columns": &a.Columns, "where": &a.Where, "order_by": &a.OrderBy, "limit": &a.Limit, "offset": &a.Offset} {
-		if perr := o.opt(key, dst); perr != nil {
-			return nil, perr
-		}
-	}
-	if perr := o.done(); perr != nil {
-		return nil, perr
-	}
-	tbl, root, perr := c.servedTable(t)
-	if perr != nil {
-		return nil, perr
-	}
-	sel, perr := c.selection(tbl, a.Columns, c.path+".columns")
-	if perr != nil {
-		return nil, perr
+	sel, err := selection(tbl, a.Columns, "$.columns")
+	if err != nil {
+		return nil, err
 	}
 	q := &gqlBuilder{}
 	args := q.args(tbl, a.Where, a.OrderBy, a.Limit, a.Offset)
-	query := q.header() + "{ r: " + root + args + " { " + sel + " } }"
-	return c.runGraphQL(ctx, query, q.vars)
+	return &Request{Query: q.header() + "{ r: " + root + args + " { " + sel + " } }", Variables: q.vars}, nil
 }
 
-func countData(ctx context.Context, c *call) (any, error) {
-	o, t, perr := c.tableCommand()
-	if perr != nil {
-		return nil, perr
-	}
-	var where json.RawMessage
-	var distinct []string
-	if perr := o.opt("where", &where); perr != nil {
-		return nil, perr
-	}
-	if perr := o.opt("distinct", &distinct); perr != nil {
-		return nil, perr
-	}
-	if perr := o.done(); perr != nil {
-		return nil, perr
-	}
-	tbl, _, perr := c.servedTable(t)
-	if perr != nil {
-		return nil, perr
+// countArgs are the arguments of `count`.
+type countArgs struct {
+	table
+	Where    json.RawMessage `json:"where"`
+	Distinct []string        `json:"distinct"`
+}
+
+// Translate implements Command.
+func (a *countArgs) Translate(s *schema.Schema) (*Request, error) {
+	tbl, _, err := a.selectRoot(s)
+	if err != nil {
+		return nil, err
 	}
 	var aggRoot string
-	for name, rf := range c.api.cfg.State.Current().Schema.QueryRoot {
+	for name, rf := range s.QueryRoot {
 		if rf.Table == tbl && rf.Kind == schema.RootSelectAggregate {
 			aggRoot = name
 		}
 	}
 	countArgs := ""
-	if len(distinct) > 0 {
-		fields := make([]string, len(distinct))
-		for i, d := range distinct {
+	if len(a.Distinct) > 0 {
+		fields := make([]string, len(a.Distinct))
+		for i, d := range a.Distinct {
 			col := tbl.Column(d)
 			if col == nil {
-				return nil, newErr(http.StatusBadRequest, codeNotExists, c.path+".distinct", "no such column exists: %q", d)
+				return nil, hasuraerr.New(hasuraerr.CodeNotExists, "$.distinct", "no such column exists: %q", d)
 			}
 			fields[i] = col.Field
 		}
 		countArgs = "(columns: [" + strings.Join(fields, ", ") + "], distinct: true)"
 	}
 	q := &gqlBuilder{}
-	args := q.args(tbl, where, nil, nil, nil)
-	body, err := c.runGraphQL(ctx, q.header()+"{ r: "+aggRoot+args+" { aggregate { count"+countArgs+" } } }", q.vars)
-	if err != nil {
-		return nil, err
-	}
-	var out struct {
-		Aggregate struct {
-			Count int64 `json:"count"`
-		} `json:"aggregate"`
-	}
-	if err := json.Unmarshal(body, &out); err != nil {
-		return nil, fmt.Errorf("count: decode result: %w", err)
-	}
-	return map[string]int64{"count": out.Aggregate.Count}, nil
+	args := q.args(tbl, a.Where, nil, nil, nil)
+	return &Request{
+		Query:     q.header() + "{ r: " + aggRoot + args + " { aggregate { count" + countArgs + " } } }",
+		Variables: q.vars,
+		answer: func(data json.RawMessage) (any, error) {
+			var out struct {
+				Aggregate struct {
+					Count int64 `json:"count"`
+				} `json:"aggregate"`
+			}
+			if err := json.Unmarshal(data, &out); err != nil {
+				return nil, fmt.Errorf("count: decode result: %w", err)
+			}
+			return map[string]int64{"count": out.Aggregate.Count}, nil
+		},
+	}, nil
 }
 
-// tableCommand opens a data command's args and reads its source and table.
-func (c *call) tableCommand() (*object, target, *Error) {
-	o, perr := newObject(c.args, c.path)
-	if perr != nil {
-		return nil, target{}, perr
-	}
-	t, perr := o.tableArgs()
-	return o, t, perr
-}
-
-// servedTable finds a tracked, consistent table and its select root field.
-func (c *call) servedTable(t target) (*schema.Table, string, *Error) {
-	s := c.api.cfg.State.Current().Schema
-	tbl := s.TablesByName[t.Table]
-	if tbl == nil {
-		return nil, "", newErr(http.StatusBadRequest, codeNotExists, c.path+".table", "table %q does not exist", t.Table.Name)
-	}
-	for name, rf := range s.QueryRoot {
-		if rf.Table == tbl && rf.Kind == schema.RootSelect {
-			return tbl, name, nil
-		}
-	}
-	return nil, "", newErr(http.StatusBadRequest, codeNotExists, c.path+".table", "table %q is not queryable", t.Table.Name)
-}
-
-// selection renders v1 `columns` ("*", names, and {"name": rel, "columns": [...]}).
-func (c *call) selection(t *schema.Table, cols []json.RawMessage, path string) (string, *Error) {
+// selection renders v1 `columns` ("*", names, and {"name": rel, "columns":
+// [...]}) at path.
+func selection(t *schema.Table, cols []json.RawMessage, path string) (string, error) {
 	if len(cols) == 0 {
 		cols = []json.RawMessage{json.RawMessage(`"*"`)}
 	}
 	var parts []string
 	for i, raw := range cols {
+		at := fmt.Sprintf("%s[%d]", path, i)
 		var name string
 		if json.Unmarshal(raw, &name) == nil {
 			if name == "*" {
@@ -150,7 +105,7 @@ func (c *call) selection(t *schema.Table, cols []json.RawMessage, path string) (
 			}
 			col := t.Column(name)
 			if col == nil {
-				return "", newErr(http.StatusBadRequest, codeNotExists, fmt.Sprintf("%s[%d]", path, i), "no such column exists: %q", name)
+				return "", hasuraerr.New(hasuraerr.CodeNotExists, at, "no such column exists: %q", name)
 			}
 			parts = append(parts, col.Field)
 			continue
@@ -164,7 +119,7 @@ func (c *call) selection(t *schema.Table, cols []json.RawMessage, path string) (
 			Offset  *int              `json:"offset"`
 		}
 		if err := json.Unmarshal(raw, &rel); err != nil || rel.Name == "" {
-			return "", parseFailed(fmt.Sprintf("%s[%d]", path, i), "expected a column name or a relationship object")
+			return "", apiargs.ParseFailed(at, "expected a column name or a relationship object")
 		}
 		var r *schema.Relationship
 		for _, x := range t.Relationships {
@@ -173,11 +128,11 @@ func (c *call) selection(t *schema.Table, cols []json.RawMessage, path string) (
 			}
 		}
 		if r == nil {
-			return "", newErr(http.StatusBadRequest, codeNotExists, fmt.Sprintf("%s[%d]", path, i), "no such relationship exists: %q", rel.Name)
+			return "", hasuraerr.New(hasuraerr.CodeNotExists, at, "no such relationship exists: %q", rel.Name)
 		}
-		sub, perr := c.selection(r.Target, rel.Columns, fmt.Sprintf("%s[%d].columns", path, i))
-		if perr != nil {
-			return "", perr
+		sub, err := selection(r.Target, rel.Columns, at+".columns")
+		if err != nil {
+			return "", err
 		}
 		args := ""
 		if r.Kind == schema.ArrayRel {
@@ -211,7 +166,7 @@ func (q *gqlBuilder) args(t *schema.Table, where, orderBy json.RawMessage, limit
 		q.decls = append(q.decls, "$"+name+": "+typ)
 		a = append(a, name+": $"+name)
 	}
-	if len(where) > 0 && string(where) != "null" {
+	if !apiargs.IsNull(where) {
 		add("where", t.TypeName+"_bool_exp", renameBoolExp(t, where))
 	}
 	if ob := orderByValue(t, orderBy, false); ob != nil {
@@ -233,7 +188,7 @@ func (q *gqlBuilder) args(t *schema.Table, where, orderBy json.RawMessage, limit
 // (values are still bound as parameters by the compiler).
 func inlineArgs(t *schema.Table, where, orderBy json.RawMessage, limit, offset *int) string {
 	var a []string
-	if len(where) > 0 && string(where) != "null" {
+	if !apiargs.IsNull(where) {
 		a = append(a, "where: "+graphqlLiteral(renameBoolExp(t, where)))
 	}
 	if ob := orderByValue(t, orderBy, true); ob != nil {
@@ -346,7 +301,7 @@ func renameOps(raw json.RawMessage) any {
 // "nulls"}, or a list of them) onto [t_order_by!]; inline marks values
 // for a GraphQL literal (bare enum values) rather than a variable.
 func orderByValue(t *schema.Table, raw json.RawMessage, inline bool) []any {
-	if len(raw) == 0 || string(raw) == "null" {
+	if apiargs.IsNull(raw) {
 		return nil
 	}
 	var items []json.RawMessage
@@ -393,30 +348,4 @@ func orderByValue(t *schema.Table, raw json.RawMessage, inline bool) []any {
 		}
 	}
 	return out
-}
-
-// runGraphQL runs a generated query as admin and returns the data of its
-// single root field `r`, or the first error in Hasura's query-API shape.
-func (c *call) runGraphQL(ctx context.Context, query string, vars map[string]any) (json.RawMessage, error) {
-	if c.api.cfg.GraphQL == nil {
-		return nil, newErr(http.StatusBadRequest, codeNotSupported, c.base, "%q is not available: the GraphQL API is disabled", c.req.Type)
-	}
-	body := c.api.cfg.GraphQL(ctx, query, vars)
-	var resp struct {
-		Data   map[string]json.RawMessage `json:"data"`
-		Errors []struct {
-			Message    string `json:"message"`
-			Extensions struct {
-				Code string `json:"code"`
-			} `json:"extensions"`
-		} `json:"errors"`
-	}
-	if err := json.Unmarshal(body, &resp); err != nil {
-		return nil, fmt.Errorf("%s: decode GraphQL response: %w", c.req.Type, err)
-	}
-	if len(resp.Errors) > 0 {
-		e := resp.Errors[0]
-		return nil, newErr(http.StatusBadRequest, e.Extensions.Code, c.path, "%s", e.Message)
-	}
-	return resp.Data["r"], nil
 }
