@@ -34,6 +34,7 @@ import (
 	"github.com/stratagql/strata/api/v1alpha1"
 	"github.com/stratagql/strata/engine/app"
 	"github.com/stratagql/strata/engine/config"
+	"github.com/stratagql/strata/internal/enginereport"
 	"github.com/stratagql/strata/internal/operator"
 	"github.com/stratagql/strata/internal/testdb"
 )
@@ -165,7 +166,7 @@ func startEngine(ns string) string {
 	}, func(string) string { return "" }, io.Discard)
 	Expect(err).NotTo(HaveOccurred())
 	log := slog.New(slog.NewTextHandler(GinkgoWriter, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	eng, err := app.New(ctx, cfg, log)
+	eng, err := app.New(ctx, cfg, log, app.WithBackground(enginereport.Run))
 	Expect(err).NotTo(HaveOccurred())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	Expect(err).NotTo(HaveOccurred())
