@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
@@ -131,20 +134,28 @@ func TestConfigMapStoreFollowsValidChanges(t *testing.T) {
 
 	// The fake clientset drops events between an informer's list and
 	// watch (the API server does not): wait until the watch is there.
+	// This reactor opens the watch as the clientset would, then says so.
 	watching := make(chan struct{}, 1)
-	cs.PrependWatchReactor("configmaps", func(k8stesting.Action) (bool, watch.Interface, error) {
+	cs.PrependWatchReactor("configmaps", func(a k8stesting.Action) (bool, watch.Interface, error) {
+		var opts metav1.ListOptions
+		if wa, ok := a.(k8stesting.WatchActionImpl); ok {
+			opts = wa.ListOptions
+		}
+		w, err := cs.Tracker().Watch(a.GetResource(), a.GetNamespace(), opts)
+		if err != nil {
+			return false, nil, err
+		}
 		select {
 		case watching <- struct{}{}:
 		default:
 		}
-		return false, nil, nil
+		return true, w, nil
 	})
 	var latest atomic.Int64
 	done := make(chan error, 1)
 	go func() { done <- s.Watch(ctx, func(v int64) { latest.Store(v) }) }()
 	waitFor(t, "the version at start", func() bool { return latest.Load() == 1 })
 	<-watching
-	time.Sleep(100 * time.Millisecond)
 
 	// A new document spanning several parts.
 	put(t, cs, configMaps(t, "demo-metadata", docWith(300, "album", "artist"), 2048)...)
@@ -227,18 +238,36 @@ func TestNewConfigMapWaitsForValidContent(t *testing.T) {
 		t.Fatalf("missing ConfigMap: %v", err)
 	}
 
-	// Created while the store waits: taken.
-	go func() {
-		time.Sleep(300 * time.Millisecond)
-		put(t, cs, configMaps(t, "late", docWith(0, "album"), 0)...)
-	}()
+	// Created while the store waits: taken. The first get finds nothing
+	// (this reactor answers it); the ConfigMap is created after that.
+	asked := make(chan struct{})
+	var first sync.Once
+	cs.PrependReactor("get", "configmaps", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		answered := false
+		first.Do(func() { answered = true; close(asked) })
+		if !answered {
+			return false, nil, nil
+		}
+		return true, nil, apierrors.NewNotFound(corev1.Resource("configmaps"), a.(k8stesting.GetAction).GetName())
+	})
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel2()
-	s, err := newConfigMap(ctx2, cs, "ns", "late", nil)
-	if err != nil {
-		t.Fatal(err)
+	type result struct {
+		s   *ConfigMap
+		err error
 	}
-	if got := tables(t, s); len(got) != 1 {
+	loaded := make(chan result, 1)
+	go func() {
+		s, err := newConfigMap(ctx2, cs, "ns", "late", nil)
+		loaded <- result{s, err}
+	}()
+	<-asked
+	put(t, cs, configMaps(t, "late", docWith(0, "album"), 0)...)
+	r := <-loaded
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if got := tables(t, r.s); len(got) != 1 {
 		t.Fatalf("loaded %v", got)
 	}
 }
