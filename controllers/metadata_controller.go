@@ -26,8 +26,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/stratagql/strata/api/v1alpha1"
+	"github.com/stratagql/strata/controllers/conditions"
 	"github.com/stratagql/strata/engine/metastore/cmformat"
-	"github.com/stratagql/strata/internal/operator/conditions"
 )
 
 const (
