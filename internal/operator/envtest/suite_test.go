@@ -1,8 +1,8 @@
-// Package e2e_test runs the operator against a real API server (envtest)
+// Package envtest_test runs the operator against a real API server (envtest)
 // together with in-process engines reading their metadata ConfigMaps and a
 // real PostgreSQL database (internal/testdb) loaded with hack/demo.sql: the
 // path from a Table or Permission to the engine's answers.
-package e2e_test
+package envtest_test
 
 import (
 	"bytes"
@@ -48,9 +48,9 @@ var (
 	dbURL string
 )
 
-func TestE2E(t *testing.T) {
+func TestOperatorWithEngine(t *testing.T) {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "Operator and engine end-to-end suite")
+	RunSpecs(t, "Operator and engine suite (envtest)")
 }
 
 // envtestAssets returns KUBEBUILDER_ASSETS, or the binaries `make envtest` builds.
@@ -76,7 +76,7 @@ var _ = BeforeSuite(func() {
 	}
 	ctx, cancel = context.WithCancel(context.Background())
 
-	url, drop, err := testdb.Create(ctx, "operator_e2e")
+	url, drop, err := testdb.Create(ctx, "operator_envtest")
 	if err != nil {
 		Skip("no PostgreSQL server (set DATABASE_URL or run hack/ensure-postgres.sh): " + err.Error())
 	}
@@ -118,7 +118,7 @@ var _ = AfterSuite(func() {
 // newEngine creates a namespace and a GraphQLEngine named demo in it, and
 // waits for the operator to give the engine its Role and RoleBinding.
 func newEngine() string {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-"}}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "envtest-"}}
 	Expect(k8s.Create(ctx, ns)).To(Succeed())
 	Expect(k8s.Create(ctx, &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "db"},
