@@ -1,4 +1,4 @@
-// Command metadatabench measures the operator's metadata path and prints
+// Command operator measures the operator's metadata path and prints
 // the figures (it asserts nothing):
 //
 //   - change latency: from a Permission or Table update sent to the API
@@ -11,7 +11,7 @@
 // It starts a real API server (envtest), the operator's manager in-process
 // and a PostgreSQL database from internal/testdb loaded with hack/demo.sql:
 //
-//	KUBEBUILDER_ASSETS=$PWD/bin/k8s/1.37.2 go run ./internal/operator/metadatabench
+//	KUBEBUILDER_ASSETS=$PWD/bin/k8s/1.37.2 go run ./test/bench/operator
 package main
 
 import (
@@ -61,7 +61,7 @@ func main() {
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the scale run's single changes to this file")
 	flag.Parse()
 	if err := run(*changes, *tables); err != nil {
-		fmt.Fprintln(os.Stderr, "metadatabench:", err)
+		fmt.Fprintln(os.Stderr, "bench operator:", err)
 		os.Exit(1)
 	}
 }
@@ -86,7 +86,7 @@ func run(changes, tables int) error {
 		return err
 	}
 	b := &bench{}
-	url, drop, err := testdb.Create(ctx, "metadatabench")
+	url, drop, err := testdb.Create(ctx, "bench_operator")
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func run(changes, tables int) error {
 		return errors.New("cache did not sync")
 	}
 
-	fmt.Printf("metadatabench: %d CPUs, %s\n", runtime.NumCPU(), runtime.Version())
+	fmt.Printf("bench operator: %d CPUs, %s\n", runtime.NumCPU(), runtime.Version())
 	if changes > 0 {
 		if err := b.latency(ctx, changes); err != nil {
 			return err
@@ -220,7 +220,7 @@ func (b *bench) startEngine(ctx context.Context, ns string) (string, func(), err
 	if err != nil {
 		return "", nil, err
 	}
-	dir, err := os.MkdirTemp("", "metadatabench")
+	dir, err := os.MkdirTemp("", "bench-operator")
 	if err != nil {
 		return "", nil, err
 	}
