@@ -195,11 +195,10 @@ var _ = Describe("GraphQLEngine metadata", func() {
 			HaveField("Note", MatchRegexp(`^published metadata version [0-9a-f]{12} \(\d+ tables, \d+ permissions, 0 rejected objects, \d+ bytes in 1 ConfigMaps\)$`)))))
 
 		By("changing a Table")
-		t := &v1alpha1.Table{}
-		Expect(fetch(t, ns, "artist")()).To(Succeed())
-		t.Spec.ArrayRelationships = []v1alpha1.ArrayRelationship{{Name: "albums", ForeignKeyConstraintOn: &v1alpha1.ForeignKeyConstraintOn{
-			Column: "artist_id", Table: &v1alpha1.QualifiedName{Schema: "public", Name: "album"}}}}
-		Expect(k8s.Update(ctx, t)).To(Succeed())
+		update(&v1alpha1.Table{}, ns, "artist", func(t *v1alpha1.Table) {
+			t.Spec.ArrayRelationships = []v1alpha1.ArrayRelationship{{Name: "albums", ForeignKeyConstraintOn: &v1alpha1.ForeignKeyConstraintOn{
+				Column: "artist_id", Table: &v1alpha1.QualifiedName{Schema: "public", Name: "album"}}}}
+		})
 		Eventually(func() int {
 			md, _, _ := published(ns, "demo")
 			if md == nil {
@@ -235,9 +234,8 @@ var _ = Describe("GraphQLEngine metadata", func() {
 		Expect(fetch(perm, ns, "p")()).To(Succeed())
 
 		By("making the controller reconcile the engine (a spec change that is not metadata)")
-		eng := getEngine(ns, "demo")
-		eng.Spec.Replicas = ptr.To[int32](2)
-		Expect(k8s.Update(ctx, eng)).To(Succeed())
+		eng := &v1alpha1.GraphQLEngine{}
+		update(eng, ns, "demo", func(e *v1alpha1.GraphQLEngine) { e.Spec.Replicas = ptr.To[int32](2) })
 		// The MetadataConsistent condition is stamped with the generation
 		// the metadata controller reconciled.
 		Eventually(engineCondition(ns, "demo", v1alpha1.ConditionMetadataConsistent)).Should(
