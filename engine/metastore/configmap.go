@@ -37,9 +37,9 @@ const (
 )
 
 // ConfigMap serves metadata that the Strata operator publishes in Kubernetes
-// ConfigMaps (in the format of package cmformat), or that someone wrote by hand as
-// data "metadata.yaml" or "metadata.json". It is read-only: the metadata is
-// managed by Kubernetes resources (Tables, Permissions, ...).
+// ConfigMaps (in the format of package cmformat), or that someone wrote by
+// hand as data "metadata.yaml" or "metadata.json". It is read-only: the
+// metadata is managed by Kubernetes resources (Tables, Permissions, ...).
 //
 // It watches the main ConfigMap through the API server, selected by name so
 // that the engine needs read access to its own ConfigMaps only, reassembles

@@ -68,9 +68,9 @@ type Reporter struct {
 
 // Run is an app.Background: when store is a ConfigMap store (`strata engine
 // --metadata-configmap`), it reports what st serves on the owning
-// GraphQLEngine's status through the API server the store reads from
-// (in-cluster or KUBECONFIG), until ctx ends. With any other store it returns
-// at once.
+// GraphQLEngine's status until ctx ends, through the API server configured
+// as for the store (in-cluster or KUBECONFIG). With any other store it
+// returns at once.
 func Run(ctx context.Context, store metastore.Store, st *state.Manager, log *slog.Logger) {
 	cm, ok := store.(*metastore.ConfigMap)
 	if !ok {
