@@ -83,6 +83,11 @@ bench: build ## Benchmark Strata vs the floor and peers on Chinook (BENCH_DURATI
 	  grep -E '^(pkg:|Benchmark|--- FAIL|FAIL|panic:)' $(LOCALBIN)/bench/micro.txt; exit $$rc; \
 	fi
 
+.PHONY: bench-operator
+bench-operator: envtest ## Measure the operator's metadata path on envtest (test/bench/operator): change latency to an engine, 5,000 Tables (BENCH_OPERATOR_FLAGS).
+	@export DATABASE_URL="$$(hack/ensure-postgres.sh)" KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" && \
+	go run ./test/bench/operator $(BENCH_OPERATOR_FLAGS)
+
 .PHONY: lint
 lint: ## Check formatting (gofmt) and run go vet.
 	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -26,7 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/stratagql/strata/api/v1alpha1"
-	"github.com/stratagql/strata/internal/operator/conditions"
+	"github.com/stratagql/strata/controllers/conditions"
 )
 
 const (

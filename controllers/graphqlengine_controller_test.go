@@ -52,6 +52,19 @@ func fetch(obj client.Object, ns, name string) func() error {
 	return func() error { return k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, obj) }
 }
 
+// update re-reads obj (ns/name), changes it and updates it, until the
+// update goes through: the controllers write the status meanwhile, which
+// makes an update of a stale copy conflict.
+func update[T client.Object](obj T, ns, name string, change func(T)) {
+	Eventually(func() error {
+		if err := fetch(obj, ns, name)(); err != nil {
+			return err
+		}
+		change(obj)
+		return k8s.Update(ctx, obj)
+	}).Should(Succeed())
+}
+
 // engineCondition returns the engine's condition of the given type, read
 // fresh, or nil when absent or computed from an older generation.
 func engineCondition(ns, name, typ string) func() *metav1.Condition {
@@ -134,8 +147,7 @@ var _ = Describe("GraphQLEngine workload", func() {
 		firstHash := dep.Spec.Template.Annotations[controllers.ConfigHashAnnotation]
 
 		By("scaling to 2 replicas")
-		eng.Spec.Replicas = ptr.To[int32](2)
-		Expect(k8s.Update(ctx, eng)).To(Succeed())
+		update(eng, ns, "demo", func(e *v1alpha1.GraphQLEngine) { e.Spec.Replicas = ptr.To[int32](2) })
 		pdb := &policyv1.PodDisruptionBudget{}
 		Eventually(fetch(pdb, ns, "demo")).Should(Succeed())
 		Expect(metav1.IsControlledBy(pdb, eng)).To(BeTrue())
@@ -147,9 +159,7 @@ var _ = Describe("GraphQLEngine workload", func() {
 			"scaling must not roll the pods")
 
 		By("scaling back to 1 replica")
-		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(eng), eng)).To(Succeed())
-		eng.Spec.Replicas = ptr.To[int32](1)
-		Expect(k8s.Update(ctx, eng)).To(Succeed())
+		update(eng, ns, "demo", func(e *v1alpha1.GraphQLEngine) { e.Spec.Replicas = ptr.To[int32](1) })
 		Eventually(fetch(&policyv1.PodDisruptionBudget{}, ns, "demo")).Should(Satisfy(apierrors.IsNotFound))
 	})
 
@@ -258,9 +268,7 @@ var _ = Describe("GraphQLEngine workload", func() {
 		second := hash()
 
 		By("changing the spec")
-		Expect(fetch(eng, ns, "demo")()).To(Succeed())
-		eng.Spec.Settings.LogLevel = "debug"
-		Expect(k8s.Update(ctx, eng)).To(Succeed())
+		update(eng, ns, "demo", func(e *v1alpha1.GraphQLEngine) { e.Spec.Settings.LogLevel = "debug" })
 		Eventually(hash).ShouldNot(Equal(second))
 		Expect(dep.Spec.Template.Spec.Containers[0].Env).To(ContainElement(corev1.EnvVar{Name: "HASURA_GRAPHQL_LOG_LEVEL", Value: "debug"}))
 	})

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stratagql/strata/api/v1alpha1"
 	"github.com/stratagql/strata/engine/metadata"
-	"github.com/stratagql/strata/engine/metastore"
+	"github.com/stratagql/strata/engine/metastore/cmformat"
 )
 
 // This file holds the pure builder of an engine's Hasura metadata from its
@@ -159,7 +159,7 @@ func BuildMetadata(eng *v1alpha1.GraphQLEngine, tables []v1alpha1.Table, perms [
 	}
 	b.Metadata = md
 	b.JSON = doc
-	b.Hash = metastore.DocumentHash(b.JSON)
+	b.Hash = cmformat.DocumentHash(b.JSON)
 	return b
 }
 

@@ -15,7 +15,7 @@ import (
 
 	"github.com/stratagql/strata/api/v1alpha1"
 	"github.com/stratagql/strata/engine/metadata"
-	"github.com/stratagql/strata/engine/metastore"
+	"github.com/stratagql/strata/engine/metastore/cmformat"
 )
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -98,7 +98,7 @@ func TestBuildMetadataIsDeterministic(t *testing.T) {
 			t.Fatalf("shuffle %d changed the metadata:\n%s\n%s", i, first.JSON, again.JSON)
 		}
 	}
-	if first.Hash != metastore.DocumentHash(first.JSON) || len(first.Hash) != 64 {
+	if first.Hash != cmformat.DocumentHash(first.JSON) || len(first.Hash) != 64 {
 		t.Fatalf("hash %q is not the document's sha256", first.Hash)
 	}
 	// The document is metadata the engine reads back unchanged.
@@ -351,9 +351,14 @@ func TestFiveThousandTablesSplitAndReassemble(t *testing.T) {
 		if got := *all[len(all)-1].Name; got != "demo-metadata" {
 			t.Fatalf("the main ConfigMap must be applied last, got %s", got)
 		}
+		// The engine finds the GraphQLEngine to report to by this owner
+		// reference.
+		if o := cms.Main.OwnerReferences; len(o) != 1 || *o[0].APIVersion != cmformat.OwnerAPIVersion || *o[0].Kind != cmformat.OwnerKind || !*o[0].Controller {
+			t.Fatalf("owner references of the main ConfigMap: %+v", o)
+		}
 		var chunks [][]byte
-		chunks = append(chunks, cms.Main.BinaryData[metastore.ConfigMapDataKey])
-		names := metastore.PartNames(cms.Main.Annotations[metastore.AnnotationParts])
+		chunks = append(chunks, cms.Main.BinaryData[cmformat.DataKey])
+		names := cmformat.PartNames(cms.Main.Annotations[cmformat.AnnotationParts])
 		if len(names) != len(cms.Parts) {
 			t.Fatalf("main lists %q for %d parts", names, len(cms.Parts))
 		}
@@ -361,15 +366,15 @@ func TestFiveThousandTablesSplitAndReassemble(t *testing.T) {
 			if *p.Name != names[i] || *p.Name != fmt.Sprintf("demo-metadata-%d", i+1) {
 				t.Fatalf("part %d is %s, listed as %s", i+1, *p.Name, names[i])
 			}
-			if p.Annotations[metastore.AnnotationSHA256] != build.Hash || p.Annotations[metastore.AnnotationPart] != fmt.Sprint(i+1) {
+			if p.Annotations[cmformat.AnnotationSHA256] != build.Hash || p.Annotations[cmformat.AnnotationPart] != fmt.Sprint(i+1) {
 				t.Fatalf("part %d annotations %v", i+1, p.Annotations)
 			}
-			if n := len(p.BinaryData[metastore.ConfigMapDataKey]); n > partBytes && partBytes > 0 {
+			if n := len(p.BinaryData[cmformat.DataKey]); n > partBytes && partBytes > 0 {
 				t.Fatalf("part %d holds %d bytes, more than %d", i+1, n, partBytes)
 			}
-			chunks = append(chunks, p.BinaryData[metastore.ConfigMapDataKey])
+			chunks = append(chunks, p.BinaryData[cmformat.DataKey])
 		}
-		doc, err := metastore.DecodeConfigMapChunks(chunks, cms.Main.Annotations[metastore.AnnotationSHA256])
+		doc, err := cmformat.DecodeChunks(chunks, cms.Main.Annotations[cmformat.AnnotationSHA256])
 		if err != nil || !bytes.Equal(doc, build.JSON) {
 			t.Fatalf("part size %d: reassembly: %v", partBytes, err)
 		}

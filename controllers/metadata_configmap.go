@@ -8,20 +8,20 @@ import (
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 
 	"github.com/stratagql/strata/api/v1alpha1"
-	"github.com/stratagql/strata/engine/metastore"
+	"github.com/stratagql/strata/engine/metastore/cmformat"
 )
 
 // MetadataConfigMapPartName is the name of part i (i >= 1) of the metadata
 // of the engine of the given name, when it does not fit in one ConfigMap.
 func MetadataConfigMapPartName(engineName string, i int) string {
-	return metastore.ConfigMapPartName(MetadataConfigMapName(engineName), i)
+	return cmformat.PartName(MetadataConfigMapName(engineName), i)
 }
 
 // MetadataConfigMapNames lists every ConfigMap name the metadata of the
 // named engine may use: the main one, then the parts.
 func MetadataConfigMapNames(engineName string) []string {
 	names := []string{MetadataConfigMapName(engineName)}
-	for i := 1; i < metastore.MaxConfigMapParts; i++ {
+	for i := 1; i < cmformat.MaxParts; i++ {
 		names = append(names, MetadataConfigMapPartName(engineName, i))
 	}
 	return names
@@ -43,12 +43,12 @@ func (m *MetadataConfigMaps) All() []*corev1ac.ConfigMapApplyConfiguration {
 }
 
 // BuildMetadataConfigMaps builds the ConfigMaps holding doc (whose sha256
-// is hash) for engine e, in the format of engine/metastore: gzipped and cut
-// into chunks of at most partBytes (metastore.DefaultConfigMapPartBytes when
+// is hash) for engine e, in the format of package cmformat: gzipped and cut
+// into chunks of at most partBytes (cmformat.DefaultPartBytes when
 // <= 0). It fails when the document needs more than
-// metastore.MaxConfigMapParts ConfigMaps.
+// cmformat.MaxParts ConfigMaps.
 func BuildMetadataConfigMaps(e *v1alpha1.GraphQLEngine, doc []byte, hash string, partBytes int) (*MetadataConfigMaps, error) {
-	chunks, err := metastore.EncodeConfigMapChunks(doc, partBytes)
+	chunks, err := cmformat.EncodeChunks(doc, partBytes)
 	if err != nil {
 		return nil, fmt.Errorf("GraphQLEngine %s: %w", e.Name, err)
 	}
@@ -60,19 +60,19 @@ func BuildMetadataConfigMaps(e *v1alpha1.GraphQLEngine, doc []byte, hash string,
 		out.Parts = append(out.Parts, corev1ac.ConfigMap(name, e.Namespace).
 			WithLabels(EngineLabels(e.Name)).
 			WithAnnotations(map[string]string{
-				metastore.AnnotationSHA256: hash,
-				metastore.AnnotationPart:   strconv.Itoa(i),
+				cmformat.AnnotationSHA256: hash,
+				cmformat.AnnotationPart:   strconv.Itoa(i),
 			}).
 			WithOwnerReferences(ownerReference(e)).
-			WithBinaryData(map[string][]byte{metastore.ConfigMapDataKey: chunks[i]}))
+			WithBinaryData(map[string][]byte{cmformat.DataKey: chunks[i]}))
 	}
 	out.Main = corev1ac.ConfigMap(MetadataConfigMapName(e.Name), e.Namespace).
 		WithLabels(EngineLabels(e.Name)).
 		WithAnnotations(map[string]string{
-			metastore.AnnotationSHA256: hash,
-			metastore.AnnotationParts:  strings.Join(names, ","),
+			cmformat.AnnotationSHA256: hash,
+			cmformat.AnnotationParts:  strings.Join(names, ","),
 		}).
 		WithOwnerReferences(ownerReference(e)).
-		WithBinaryData(map[string][]byte{metastore.ConfigMapDataKey: chunks[0]})
+		WithBinaryData(map[string][]byte{cmformat.DataKey: chunks[0]})
 	return out, nil
 }

@@ -26,8 +26,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/stratagql/strata/api/v1alpha1"
-	"github.com/stratagql/strata/engine/metastore"
-	"github.com/stratagql/strata/internal/operator/conditions"
+	"github.com/stratagql/strata/controllers/conditions"
+	"github.com/stratagql/strata/engine/metastore/cmformat"
 )
 
 const (
@@ -64,7 +64,7 @@ type MetadataReconciler struct {
 	// Recorder emits Kubernetes Events.
 	Recorder events.EventRecorder
 	// MaxConfigMapBytes is the largest chunk of gzipped metadata put in one
-	// ConfigMap; metastore.DefaultConfigMapPartBytes when 0.
+	// ConfigMap; cmformat.DefaultPartBytes when 0.
 	MaxConfigMapBytes int
 	// StatusWorkers bounds concurrent status writes; 8 when 0.
 	StatusWorkers int
@@ -171,7 +171,7 @@ func (r *MetadataReconciler) publish(ctx context.Context, eng *v1alpha1.GraphQLE
 	key := client.ObjectKeyFromObject(eng)
 	previous := ""
 	if m, ok := current[MetadataConfigMapName(eng.Name)]; ok {
-		previous = m.Annotations[metastore.AnnotationSHA256]
+		previous = m.Annotations[cmformat.AnnotationSHA256]
 	}
 	for _, ac := range cms.All() {
 		name := *ac.GetName()

@@ -22,7 +22,8 @@ import (
 	"github.com/stratagql/strata/api/v1alpha1"
 	"github.com/stratagql/strata/controllers"
 	"github.com/stratagql/strata/engine/metadata"
-	"github.com/stratagql/strata/engine/metastore"
+	"github.com/stratagql/strata/engine/metastore/cmformat"
+	"github.com/stratagql/strata/internal/enginereport"
 )
 
 func createTable(ns, name, table string, mutate func(*v1alpha1.Table)) *v1alpha1.Table {
@@ -79,19 +80,19 @@ func published(ns, engine string) (*metadata.Metadata, string, error) {
 	if err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: controllers.MetadataConfigMapName(engine)}, main); err != nil {
 		return nil, "", err
 	}
-	sum := main.Annotations[metastore.AnnotationSHA256]
-	chunks := [][]byte{main.BinaryData[metastore.ConfigMapDataKey]}
-	for _, name := range metastore.PartNames(main.Annotations[metastore.AnnotationParts]) {
+	sum := main.Annotations[cmformat.AnnotationSHA256]
+	chunks := [][]byte{main.BinaryData[cmformat.DataKey]}
+	for _, name := range cmformat.PartNames(main.Annotations[cmformat.AnnotationParts]) {
 		part := &corev1.ConfigMap{}
 		if err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, part); err != nil {
 			return nil, "", err
 		}
-		if part.Annotations[metastore.AnnotationSHA256] != sum {
+		if part.Annotations[cmformat.AnnotationSHA256] != sum {
 			return nil, "", fmt.Errorf("part %s is from another version", name)
 		}
-		chunks = append(chunks, part.BinaryData[metastore.ConfigMapDataKey])
+		chunks = append(chunks, part.BinaryData[cmformat.DataKey])
 	}
-	doc, err := metastore.DecodeConfigMapChunks(chunks, sum)
+	doc, err := cmformat.DecodeChunks(chunks, sum)
 	if err != nil {
 		return nil, "", err
 	}
@@ -131,7 +132,7 @@ func events(ns string) func() []eventsv1.Event {
 
 // reportAsEngine applies a status report the way the engine pods do.
 func reportAsEngine(ns, engine, version string, inc ...metadata.Inconsistency) {
-	report := metastore.StatusReport(version, inc)
+	report := enginereport.StatusOf(version, inc)
 	status, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&report)
 	Expect(err).NotTo(HaveOccurred())
 	u := &unstructured.Unstructured{Object: map[string]any{"status": status}}
@@ -139,7 +140,7 @@ func reportAsEngine(ns, engine, version string, inc ...metadata.Inconsistency) {
 	u.SetNamespace(ns)
 	u.SetName(engine)
 	Expect(k8s.Status().Apply(ctx, client.ApplyConfigurationFromUnstructured(u),
-		client.FieldOwner(metastore.EngineFieldManager), client.ForceOwnership)).To(Succeed())
+		client.FieldOwner(enginereport.FieldManager), client.ForceOwnership)).To(Succeed())
 }
 
 var _ = Describe("GraphQLEngine metadata", func() {
@@ -194,11 +195,10 @@ var _ = Describe("GraphQLEngine metadata", func() {
 			HaveField("Note", MatchRegexp(`^published metadata version [0-9a-f]{12} \(\d+ tables, \d+ permissions, 0 rejected objects, \d+ bytes in 1 ConfigMaps\)$`)))))
 
 		By("changing a Table")
-		t := &v1alpha1.Table{}
-		Expect(fetch(t, ns, "artist")()).To(Succeed())
-		t.Spec.ArrayRelationships = []v1alpha1.ArrayRelationship{{Name: "albums", ForeignKeyConstraintOn: &v1alpha1.ForeignKeyConstraintOn{
-			Column: "artist_id", Table: &v1alpha1.QualifiedName{Schema: "public", Name: "album"}}}}
-		Expect(k8s.Update(ctx, t)).To(Succeed())
+		update(&v1alpha1.Table{}, ns, "artist", func(t *v1alpha1.Table) {
+			t.Spec.ArrayRelationships = []v1alpha1.ArrayRelationship{{Name: "albums", ForeignKeyConstraintOn: &v1alpha1.ForeignKeyConstraintOn{
+				Column: "artist_id", Table: &v1alpha1.QualifiedName{Schema: "public", Name: "album"}}}}
+		})
 		Eventually(func() int {
 			md, _, _ := published(ns, "demo")
 			if md == nil {
@@ -234,9 +234,8 @@ var _ = Describe("GraphQLEngine metadata", func() {
 		Expect(fetch(perm, ns, "p")()).To(Succeed())
 
 		By("making the controller reconcile the engine (a spec change that is not metadata)")
-		eng := getEngine(ns, "demo")
-		eng.Spec.Replicas = ptr.To[int32](2)
-		Expect(k8s.Update(ctx, eng)).To(Succeed())
+		eng := &v1alpha1.GraphQLEngine{}
+		update(eng, ns, "demo", func(e *v1alpha1.GraphQLEngine) { e.Spec.Replicas = ptr.To[int32](2) })
 		// The MetadataConsistent condition is stamped with the generation
 		// the metadata controller reconciled.
 		Eventually(engineCondition(ns, "demo", v1alpha1.ConditionMetadataConsistent)).Should(
@@ -340,15 +339,15 @@ var _ = Describe("GraphQLEngine metadata", func() {
 		Eventually(func() int { return len(publishedTables(ns, "demo")()) }).Should(Equal(40))
 		main := &corev1.ConfigMap{}
 		Expect(fetch(main, ns, "demo-metadata")()).To(Succeed())
-		parts := metastore.PartNames(main.Annotations[metastore.AnnotationParts])
+		parts := cmformat.PartNames(main.Annotations[cmformat.AnnotationParts])
 		Expect(parts).NotTo(BeEmpty(), "the metadata should span several ConfigMaps")
 		for i, name := range parts {
 			Expect(name).To(Equal(controllers.MetadataConfigMapPartName("demo", i+1)))
 			part := &corev1.ConfigMap{}
 			Expect(fetch(part, ns, name)()).To(Succeed())
 			Expect(metav1.IsControlledBy(part, eng)).To(BeTrue())
-			Expect(len(part.BinaryData[metastore.ConfigMapDataKey])).To(BeNumerically("<=", metadataPartBytes))
-			Expect(part.Annotations).To(HaveKeyWithValue(metastore.AnnotationSHA256, main.Annotations[metastore.AnnotationSHA256]))
+			Expect(len(part.BinaryData[cmformat.DataKey])).To(BeNumerically("<=", metadataPartBytes))
+			Expect(part.Annotations).To(HaveKeyWithValue(cmformat.AnnotationSHA256, main.Annotations[cmformat.AnnotationSHA256]))
 		}
 		// The engine may read every part.
 		role := &rbacv1.Role{}
@@ -361,7 +360,7 @@ var _ = Describe("GraphQLEngine metadata", func() {
 		}
 		Eventually(publishedTables(ns, "demo")).Should(Equal([]string{"table_38", "table_39"}))
 		Expect(fetch(main, ns, "demo-metadata")()).To(Succeed())
-		Expect(main.Annotations[metastore.AnnotationParts]).To(BeEmpty())
+		Expect(main.Annotations[cmformat.AnnotationParts]).To(BeEmpty())
 		Eventually(fetch(&corev1.ConfigMap{}, ns, parts[len(parts)-1])).Should(Satisfy(apierrors.IsNotFound))
 	})
 
@@ -371,12 +370,12 @@ var _ = Describe("GraphQLEngine metadata", func() {
 		Eventually(publishedTables(ns, "demo")).Should(Equal([]string{"album"}))
 		cm := &corev1.ConfigMap{}
 		Expect(fetch(cm, ns, "demo-metadata")()).To(Succeed())
-		want := cm.BinaryData[metastore.ConfigMapDataKey]
-		cm.BinaryData[metastore.ConfigMapDataKey] = []byte("garbage")
+		want := cm.BinaryData[cmformat.DataKey]
+		cm.BinaryData[cmformat.DataKey] = []byte("garbage")
 		Expect(k8s.Update(ctx, cm)).To(Succeed())
 		Eventually(func() []byte {
 			_ = fetch(cm, ns, "demo-metadata")()
-			return cm.BinaryData[metastore.ConfigMapDataKey]
+			return cm.BinaryData[cmformat.DataKey]
 		}).Should(Equal(want))
 	})
 

@@ -25,7 +25,6 @@ import (
 	"github.com/stratagql/strata/engine/execute"
 	"github.com/stratagql/strata/engine/graphql"
 	"github.com/stratagql/strata/engine/hasuraerr"
-	"github.com/stratagql/strata/engine/metadata"
 	"github.com/stratagql/strata/engine/metadataapi"
 	"github.com/stratagql/strata/engine/metastore"
 	"github.com/stratagql/strata/engine/schema"
@@ -45,12 +44,13 @@ type Engine struct {
 	stop    context.CancelFunc
 	handler http.Handler
 	// bg tracks the engine's own background goroutines (stopped by stop).
-	bg sync.WaitGroup
+	bg   sync.WaitGroup
+	opts options
 }
 
 // New connects to the database, loads metadata and builds the handler.
-// Background work (metadata watch) runs until Close.
-func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Engine, error) {
+// Background work (metadata watch, and what opts add) runs until Close.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Option) (*Engine, error) {
 	pool, err := database.Connect(ctx, cfg.DatabaseURL, database.PoolOptions{
 		MaxConns:        cfg.PGConnections,
 		MaxConnIdleTime: cfg.PGIdleTimeout,
@@ -61,6 +61,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Engine, er
 		return nil, err
 	}
 	e := &Engine{cfg: cfg, log: log, pool: pool}
+	for _, o := range opts {
+		o(&e.opts)
+	}
 	if err := e.start(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -87,14 +90,6 @@ func (e *Engine) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if cm, ok := store.(*metastore.ConfigMap); ok {
-		// Report what this engine serves (and what it left out) on its
-		// GraphQLEngine's status, for the operator's conditions.
-		cm.ReportServed(func() (int64, []metadata.Inconsistency) {
-			s := mgr.Current()
-			return s.ResourceVersion, s.Inconsistencies
-		}, mgr.Subscribe)
-	}
 	bg, stop := context.WithCancel(context.Background())
 	releaseAfterSwaps(bg, mgr, &e.bg)
 	if err := mgr.Start(bg); err != nil {
@@ -103,6 +98,9 @@ func (e *Engine) start(ctx context.Context) error {
 		return fmt.Errorf("load metadata: %w", err)
 	}
 	e.state, e.stop = mgr, stop
+	for _, fn := range e.opts.background {
+		e.bg.Go(func() { fn(bg, store, mgr, log) })
+	}
 	authn, err := auth.New(bg, auth.ConfigFrom(cfg), nil, log)
 	if err != nil {
 		stop()

@@ -2,7 +2,6 @@ package metastore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -15,12 +14,12 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/stratagql/strata/engine/metadata"
+	"github.com/stratagql/strata/engine/metastore/cmformat"
 )
 
 const (
@@ -33,14 +32,14 @@ const (
 	configMapRetryMin = 500 * time.Millisecond
 	configMapRetryMax = 30 * time.Second
 	// versionsKept is how many version -> hash mappings are remembered for
-	// status reports (the state manager serves one of the last few).
+	// Hash (the state manager serves one of the last few).
 	versionsKept = 16
 )
 
 // ConfigMap serves metadata that the Strata operator publishes in Kubernetes
-// ConfigMaps (see configmap_format.go), or that someone wrote by hand as
-// data "metadata.yaml" or "metadata.json". It is read-only: the metadata is
-// managed by Kubernetes resources (Tables, Permissions, ...).
+// ConfigMaps (in the format of package cmformat), or that someone wrote by
+// hand as data "metadata.yaml" or "metadata.json". It is read-only: the
+// metadata is managed by Kubernetes resources (Tables, Permissions, ...).
 //
 // It watches the main ConfigMap through the API server, selected by name so
 // that the engine needs read access to its own ConfigMaps only, reassembles
@@ -48,11 +47,11 @@ const (
 // current one: invalid content never replaces the last good document. Its
 // version is a counter bumped on every new valid document.
 //
-// With ReportServed, it also reports what the engine serves on the status of
-// the GraphQLEngine that owns the ConfigMap (see configmap_report.go).
+// It reports nothing to Kubernetes: Hash and Owner tell a status reporter
+// outside the engine (internal/enginereport) which document a version is and
+// whose it is.
 type ConfigMap struct {
 	client    kubernetes.Interface
-	dynamic   dynamic.Interface
 	namespace string
 	name      string
 	log       *slog.Logger
@@ -64,10 +63,6 @@ type ConfigMap struct {
 	owner   string           // the GraphQLEngine owning the ConfigMap, "" if none
 	hashes  map[int64]string // recent versions' hashes
 	lastErr error
-
-	// served and subscribe are set by ReportServed before Watch starts.
-	served    ServedFunc
-	subscribe func() (<-chan uint64, func())
 }
 
 var _ Store = (*ConfigMap)(nil)
@@ -81,20 +76,16 @@ func NewConfigMap(ctx context.Context, cfg *rest.Config, namespace, name string,
 	if err != nil {
 		return nil, fmt.Errorf("metastore: Kubernetes client: %w", err)
 	}
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("metastore: Kubernetes client: %w", err)
-	}
-	return newConfigMap(ctx, cs, dyn, namespace, name, log)
+	return newConfigMap(ctx, cs, namespace, name, log)
 }
 
-// newConfigMap is NewConfigMap with given clients.
-func newConfigMap(ctx context.Context, cs kubernetes.Interface, dyn dynamic.Interface, namespace, name string, log *slog.Logger) (*ConfigMap, error) {
+// newConfigMap is NewConfigMap with a given client.
+func newConfigMap(ctx context.Context, cs kubernetes.Interface, namespace, name string, log *slog.Logger) (*ConfigMap, error) {
 	if log == nil {
 		log = slog.Default()
 	}
 	c := &ConfigMap{
-		client: cs, dynamic: dyn, namespace: namespace, name: name,
+		client: cs, namespace: namespace, name: name,
 		log:    log.With("configmap", namespace+"/"+name),
 		hashes: map[int64]string{},
 	}
@@ -168,6 +159,15 @@ func (c *ConfigMap) Hash(version int64) (string, bool) {
 	return h, ok
 }
 
+// Owner returns the namespace and the name of the GraphQLEngine whose
+// controller owner reference the main ConfigMap carries (cmformat.OwnerKind);
+// name is "" when there is none (a hand-written ConfigMap).
+func (c *ConfigMap) Owner() (namespace, name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.namespace, c.owner
+}
+
 // LastError is why the last change of the ConfigMap was not taken, or nil
 // when the current document is the ConfigMap's.
 func (c *ConfigMap) LastError() error {
@@ -178,8 +178,7 @@ func (c *ConfigMap) LastError() error {
 
 // Watch implements Store. It reports the current version at start, then
 // runs an informer on the main ConfigMap (field selector on its name) and
-// reports every new valid document. When ReportServed was called, it also
-// runs the status reporter. Everything stops when ctx ends.
+// reports every new valid document. Everything stops when ctx ends.
 func (c *ConfigMap) Watch(ctx context.Context, fn func(version int64)) error {
 	c.mu.Lock()
 	v := c.version
@@ -217,9 +216,6 @@ func (c *ConfigMap) Watch(ctx context.Context, fn func(version int64)) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() { inf.RunWithContext(ctx) })
-	if c.served != nil {
-		wg.Go(func() { c.runReporter(ctx) })
-	}
 
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
@@ -269,7 +265,7 @@ func (c *ConfigMap) sync(ctx context.Context, store cache.Store) (bool, error) {
 		return false, fmt.Errorf("metastore: unexpected %T in the ConfigMap watch cache", obj)
 	}
 	c.mu.Lock()
-	same := main.Annotations[AnnotationSHA256] != "" && main.Annotations[AnnotationSHA256] == c.hash
+	same := main.Annotations[cmformat.AnnotationSHA256] != "" && main.Annotations[cmformat.AnnotationSHA256] == c.hash
 	if same {
 		c.owner = ownerOf(main)
 		c.lastErr = nil
@@ -322,28 +318,28 @@ func (c *ConfigMap) accept(doc []byte, hash, owner string) bool {
 // checks it and returns it with its hash.
 func (c *ConfigMap) assemble(ctx context.Context, main *corev1.ConfigMap) ([]byte, string, error) {
 	where := fmt.Sprintf("ConfigMap %s/%s", c.namespace, c.name)
-	sum := main.Annotations[AnnotationSHA256]
+	sum := main.Annotations[cmformat.AnnotationSHA256]
 	if sum == "" {
 		// Hand-written: the document as text.
-		doc, ok := []byte(main.Data[plainYAMLKey]), main.Data[plainYAMLKey] != ""
+		doc, ok := []byte(main.Data[cmformat.PlainYAMLKey]), main.Data[cmformat.PlainYAMLKey] != ""
 		if !ok {
-			doc, ok = []byte(main.Data[plainJSONKey]), main.Data[plainJSONKey] != ""
+			doc, ok = []byte(main.Data[cmformat.PlainJSONKey]), main.Data[cmformat.PlainJSONKey] != ""
 		}
 		if !ok {
-			return nil, "", fmt.Errorf("metastore: %s has neither the %s annotation nor data %q or %q", where, AnnotationSHA256, plainYAMLKey, plainJSONKey)
+			return nil, "", fmt.Errorf("metastore: %s has neither the %s annotation nor data %q or %q", where, cmformat.AnnotationSHA256, cmformat.PlainYAMLKey, cmformat.PlainJSONKey)
 		}
 		if _, err := metadata.Parse(doc); err != nil {
 			return nil, "", fmt.Errorf("metastore: %s: %w", where, err)
 		}
-		return doc, DocumentHash(doc), nil
+		return doc, cmformat.DocumentHash(doc), nil
 	}
-	chunk, ok := main.BinaryData[ConfigMapDataKey]
+	chunk, ok := main.BinaryData[cmformat.DataKey]
 	if !ok {
-		return nil, "", fmt.Errorf("metastore: %s has no binaryData %q", where, ConfigMapDataKey)
+		return nil, "", fmt.Errorf("metastore: %s has no binaryData %q", where, cmformat.DataKey)
 	}
-	names := PartNames(main.Annotations[AnnotationParts])
-	if len(names)+1 > MaxConfigMapParts {
-		return nil, "", fmt.Errorf("metastore: %s lists %d parts, more than %d", where, len(names), MaxConfigMapParts-1)
+	names := cmformat.PartNames(main.Annotations[cmformat.AnnotationParts])
+	if len(names)+1 > cmformat.MaxParts {
+		return nil, "", fmt.Errorf("metastore: %s lists %d parts, more than %d", where, len(names), cmformat.MaxParts-1)
 	}
 	chunks := [][]byte{chunk}
 	for i, name := range names {
@@ -354,19 +350,19 @@ func (c *ConfigMap) assemble(ctx context.Context, main *corev1.ConfigMap) ([]byt
 			}
 			return nil, "", fmt.Errorf("metastore: get part %d (%s) of %s: %w", i+1, name, where, err)
 		}
-		if got := part.Annotations[AnnotationSHA256]; got != sum {
+		if got := part.Annotations[cmformat.AnnotationSHA256]; got != sum {
 			return nil, "", fmt.Errorf("metastore: part %d (%s) of %s belongs to metadata %s, not %s (update in progress?)", i+1, name, where, short(got), short(sum))
 		}
-		if got := part.Annotations[AnnotationPart]; got != strconv.Itoa(i+1) {
+		if got := part.Annotations[cmformat.AnnotationPart]; got != strconv.Itoa(i+1) {
 			return nil, "", fmt.Errorf("metastore: part %s of %s is annotated as part %q, want %d", name, where, got, i+1)
 		}
-		b, ok := part.BinaryData[ConfigMapDataKey]
+		b, ok := part.BinaryData[cmformat.DataKey]
 		if !ok {
-			return nil, "", fmt.Errorf("metastore: part %s of %s has no binaryData %q", name, where, ConfigMapDataKey)
+			return nil, "", fmt.Errorf("metastore: part %s of %s has no binaryData %q", name, where, cmformat.DataKey)
 		}
 		chunks = append(chunks, b)
 	}
-	doc, err := DecodeConfigMapChunks(chunks, sum)
+	doc, err := cmformat.DecodeChunks(chunks, sum)
 	if err != nil {
 		return nil, "", fmt.Errorf("%w (%s)", err, where)
 	}
@@ -379,7 +375,7 @@ func (c *ConfigMap) assemble(ctx context.Context, main *corev1.ConfigMap) ([]byt
 // ownerOf returns the name of the GraphQLEngine controlling cm, or "".
 func ownerOf(cm *corev1.ConfigMap) string {
 	for _, r := range cm.OwnerReferences {
-		if r.Controller != nil && *r.Controller && r.Kind == "GraphQLEngine" && r.APIVersion == engineAPIVersion {
+		if r.Controller != nil && *r.Controller && r.Kind == cmformat.OwnerKind && r.APIVersion == cmformat.OwnerAPIVersion {
 			return r.Name
 		}
 	}
@@ -396,6 +392,3 @@ func short(h string) string {
 	}
 	return h
 }
-
-// errNoOwner is reported when there is no GraphQLEngine to report to.
-var errNoOwner = errors.New("the metadata ConfigMap is not owned by a GraphQLEngine")

@@ -1,26 +1,27 @@
 package metastore
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/utils/ptr"
 
-	"github.com/stratagql/strata/api/v1alpha1"
 	"github.com/stratagql/strata/engine/metadata"
+	"github.com/stratagql/strata/engine/metastore/cmformat"
 )
 
 // docWith returns a metadata document tracking the given tables, padded
@@ -44,27 +45,27 @@ func docWith(n int, tables ...string) []byte {
 // configMaps returns the ConfigMaps publishing doc as the operator does.
 func configMaps(t *testing.T, name string, doc []byte, partBytes int) []*corev1.ConfigMap {
 	t.Helper()
-	chunks, err := EncodeConfigMapChunks(doc, partBytes)
+	chunks, err := cmformat.EncodeChunks(doc, partBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := DocumentHash(doc)
-	owner := []metav1.OwnerReference{{APIVersion: engineAPIVersion, Kind: "GraphQLEngine", Name: "demo", UID: "u", Controller: ptr.To(true)}}
+	sum := cmformat.DocumentHash(doc)
+	owner := []metav1.OwnerReference{{APIVersion: cmformat.OwnerAPIVersion, Kind: cmformat.OwnerKind, Name: "demo", UID: "u", Controller: ptr.To(true)}}
 	var names []string
 	var out []*corev1.ConfigMap
 	for i := 1; i < len(chunks); i++ {
-		n := ConfigMapPartName(name, i)
+		n := cmformat.PartName(name, i)
 		names = append(names, n)
 		out = append(out, &corev1.ConfigMap{
 			ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: n, OwnerReferences: owner,
-				Annotations: map[string]string{AnnotationSHA256: sum, AnnotationPart: strconv.Itoa(i)}},
-			BinaryData: map[string][]byte{ConfigMapDataKey: chunks[i]},
+				Annotations: map[string]string{cmformat.AnnotationSHA256: sum, cmformat.AnnotationPart: strconv.Itoa(i)}},
+			BinaryData: map[string][]byte{cmformat.DataKey: chunks[i]},
 		})
 	}
 	return append(out, &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, OwnerReferences: owner,
-			Annotations: map[string]string{AnnotationSHA256: sum, AnnotationParts: strings.Join(names, ",")}},
-		BinaryData: map[string][]byte{ConfigMapDataKey: chunks[0]},
+			Annotations: map[string]string{cmformat.AnnotationSHA256: sum, cmformat.AnnotationParts: strings.Join(names, ",")}},
+		BinaryData: map[string][]byte{cmformat.DataKey: chunks[0]},
 	})
 }
 
@@ -105,43 +106,13 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 	}
 }
 
-func TestConfigMapChunksRoundTrip(t *testing.T) {
-	doc := docWith(200, "a", "b", "c")
-	chunks, err := EncodeConfigMapChunks(doc, 1024)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(chunks) < 2 {
-		t.Fatalf("%d chunks", len(chunks))
-	}
-	again, _ := EncodeConfigMapChunks(doc, 1024)
-	for i := range chunks {
-		if !bytes.Equal(chunks[i], again[i]) {
-			t.Fatal("encoding is not deterministic")
-		}
-	}
-	got, err := DecodeConfigMapChunks(chunks, DocumentHash(doc))
-	if err != nil || !bytes.Equal(got, doc) {
-		t.Fatalf("round trip: %v", err)
-	}
-	if _, err := DecodeConfigMapChunks(chunks, DocumentHash([]byte("other"))); err == nil || !strings.Contains(err.Error(), "sha256") {
-		t.Fatalf("wrong hash: %v", err)
-	}
-	if _, err := DecodeConfigMapChunks(chunks[:1], DocumentHash(doc)); err == nil {
-		t.Fatal("a missing part was not noticed")
-	}
-	if _, err := DecodeConfigMapChunks([][]byte{[]byte("not gzip")}, DocumentHash(doc)); err == nil {
-		t.Fatal("garbage was accepted")
-	}
-}
-
 func TestConfigMapStoreFollowsValidChanges(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cs := fake.NewClientset()
 	put(t, cs, configMaps(t, "demo-metadata", docWith(300, "album"), 2048)...)
 
-	s, err := newConfigMap(ctx, cs, nil, "ns", "demo-metadata", nil)
+	s, err := newConfigMap(ctx, cs, "ns", "demo-metadata", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,26 +125,37 @@ func TestConfigMapStoreFollowsValidChanges(t *testing.T) {
 	if got := tables(t, s); len(got) != 1 || got[0] != "album" {
 		t.Fatalf("loaded %v", got)
 	}
-	if h, ok := s.Hash(1); !ok || h != DocumentHash(docWith(300, "album")) {
+	if h, ok := s.Hash(1); !ok || h != cmformat.DocumentHash(docWith(300, "album")) {
 		t.Fatalf("version 1 hash %q", h)
+	}
+	if ns, owner := s.Owner(); ns != "ns" || owner != "demo" {
+		t.Fatalf("owner %s/%s, want ns/demo", ns, owner)
 	}
 
 	// The fake clientset drops events between an informer's list and
 	// watch (the API server does not): wait until the watch is there.
+	// This reactor opens the watch as the clientset would, then says so.
 	watching := make(chan struct{}, 1)
-	cs.PrependWatchReactor("configmaps", func(k8stesting.Action) (bool, watch.Interface, error) {
+	cs.PrependWatchReactor("configmaps", func(a k8stesting.Action) (bool, watch.Interface, error) {
+		var opts metav1.ListOptions
+		if wa, ok := a.(k8stesting.WatchActionImpl); ok {
+			opts = wa.ListOptions
+		}
+		w, err := cs.Tracker().Watch(a.GetResource(), a.GetNamespace(), opts)
+		if err != nil {
+			return false, nil, err
+		}
 		select {
 		case watching <- struct{}{}:
 		default:
 		}
-		return false, nil, nil
+		return true, w, nil
 	})
 	var latest atomic.Int64
 	done := make(chan error, 1)
 	go func() { done <- s.Watch(ctx, func(v int64) { latest.Store(v) }) }()
 	waitFor(t, "the version at start", func() bool { return latest.Load() == 1 })
 	<-watching
-	time.Sleep(100 * time.Millisecond)
 
 	// A new document spanning several parts.
 	put(t, cs, configMaps(t, "demo-metadata", docWith(300, "album", "artist"), 2048)...)
@@ -203,7 +185,7 @@ func TestConfigMapStoreFollowsValidChanges(t *testing.T) {
 	// Corrupt content (hash mismatch) and metadata that does not parse are
 	// refused.
 	bad := configMaps(t, "demo-metadata", docWith(0, "x"), 0)[0]
-	bad.Annotations[AnnotationSHA256] = DocumentHash([]byte("something else"))
+	bad.Annotations[cmformat.AnnotationSHA256] = cmformat.DocumentHash([]byte("something else"))
 	put(t, cs, bad)
 	waitFor(t, "the hash rejection", func() bool {
 		return s.LastError() != nil && strings.Contains(s.LastError().Error(), "sha256")
@@ -233,6 +215,9 @@ func TestConfigMapStoreFollowsValidChanges(t *testing.T) {
 	if got := tables(t, s); len(got) != 1 || got[0] != "genre" {
 		t.Fatalf("hand-written: %v", got)
 	}
+	if _, owner := s.Owner(); owner != "" {
+		t.Fatalf("a hand-written ConfigMap has owner %q", owner)
+	}
 
 	cancel()
 	select {
@@ -249,60 +234,40 @@ func TestNewConfigMapWaitsForValidContent(t *testing.T) {
 	cs := fake.NewClientset()
 	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
 	defer cancel()
-	if _, err := newConfigMap(ctx, cs, nil, "ns", "missing", nil); err == nil || !strings.Contains(err.Error(), "not found") {
+	if _, err := newConfigMap(ctx, cs, "ns", "missing", nil); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Fatalf("missing ConfigMap: %v", err)
 	}
 
-	// Created while the store waits: taken.
-	go func() {
-		time.Sleep(300 * time.Millisecond)
-		put(t, cs, configMaps(t, "late", docWith(0, "album"), 0)...)
-	}()
+	// Created while the store waits: taken. The first get finds nothing
+	// (this reactor answers it); the ConfigMap is created after that.
+	asked := make(chan struct{})
+	var first sync.Once
+	cs.PrependReactor("get", "configmaps", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		answered := false
+		first.Do(func() { answered = true; close(asked) })
+		if !answered {
+			return false, nil, nil
+		}
+		return true, nil, apierrors.NewNotFound(corev1.Resource("configmaps"), a.(k8stesting.GetAction).GetName())
+	})
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel2()
-	s, err := newConfigMap(ctx2, cs, nil, "ns", "late", nil)
-	if err != nil {
-		t.Fatal(err)
+	type result struct {
+		s   *ConfigMap
+		err error
 	}
-	if got := tables(t, s); len(got) != 1 {
+	loaded := make(chan result, 1)
+	go func() {
+		s, err := newConfigMap(ctx2, cs, "ns", "late", nil)
+		loaded <- result{s, err}
+	}()
+	<-asked
+	put(t, cs, configMaps(t, "late", docWith(0, "album"), 0)...)
+	r := <-loaded
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if got := tables(t, r.s); len(got) != 1 {
 		t.Fatalf("loaded %v", got)
-	}
-}
-
-func TestReportedInconsistency(t *testing.T) {
-	album := metadata.QualifiedTable{Schema: "public", Name: "album"}
-	for _, c := range []struct {
-		in   metadata.Inconsistency
-		want v1alpha1.MetadataInconsistency
-	}{
-		{metadata.Inconsistency{Kind: "table", Table: &album, Reason: "r", Definition: album},
-			v1alpha1.MetadataInconsistency{Type: "table", Table: &v1alpha1.QualifiedName{Schema: "public", Name: "album"}, Reason: "r"}},
-		{metadata.Inconsistency{Kind: "object_relation", Table: &album, Name: "artist", Reason: "r",
-			Definition: map[string]any{"name": "artist", "table": album}},
-			v1alpha1.MetadataInconsistency{Type: "object_relation", Table: &v1alpha1.QualifiedName{Schema: "public", Name: "album"}, Name: "artist", Reason: "r"}},
-		{metadata.Inconsistency{Kind: "select_permission", Table: &metadata.QualifiedTable{Schema: "music", Name: "album"}, Role: "user", Reason: "r"},
-			v1alpha1.MetadataInconsistency{Type: "select_permission", Table: &v1alpha1.QualifiedName{Schema: "music", Name: "album"}, Name: "user", Reason: "r"}},
-		{metadata.Inconsistency{Kind: "inherited_role", Name: "staff", Reason: "r",
-			Definition: metadata.InheritedRole{RoleName: "staff"}},
-			v1alpha1.MetadataInconsistency{Type: "inherited_role", Reason: "r"}},
-	} {
-		got := ReportedInconsistency(c.in)
-		if !reflect.DeepEqual(got, c.want) {
-			t.Errorf("%s:\n got %+v %+v\nwant %+v %+v", c.in.ObjectName(), got, got.Table, c.want, c.want.Table)
-		}
-	}
-	long := ReportedInconsistency(metadata.Inconsistency{Kind: "table", Reason: strings.Repeat("é", 2000)})
-	if len(long.Reason) > maxReasonLength || !strings.HasSuffix(long.Reason, "…") {
-		t.Errorf("long reason: %d bytes", len(long.Reason))
-	}
-	r := StatusReport("h", []metadata.Inconsistency{
-		{Kind: "table", Table: &metadata.QualifiedTable{Schema: "public", Name: "b"}, Reason: "x"},
-		{Kind: "table", Table: &metadata.QualifiedTable{Schema: "public", Name: "a"}, Reason: "x"},
-	})
-	if r.ServedMetadataVersion != "h" || r.EngineInconsistencyCount != 2 || r.EngineInconsistencies[0].Table.Name != "a" {
-		t.Errorf("report %+v", r)
-	}
-	if empty := StatusReport("h", nil); empty.EngineInconsistencies != nil || empty.EngineInconsistencyCount != 0 {
-		t.Errorf("empty report %+v", empty)
 	}
 }

@@ -19,17 +19,19 @@ import (
 // makes into one reload.
 const fileDebounce = 100 * time.Millisecond
 
-// fileRescan is how often Watch re-reads the file even without events, in
-// case an event was missed (network file systems, replaced directories).
-const fileRescan = 2 * time.Second
+// DefaultFileRescan is how often Watch re-reads the file even without
+// events, in case an event was missed (network file systems, replaced
+// directories), unless WithRescanInterval says otherwise.
+const DefaultFileRescan = 2 * time.Second
 
 // File serves metadata from a YAML or JSON file. It is read-only: the file
 // is the source of truth and is managed elsewhere (git, a ConfigMap mount).
 // Its version is a counter bumped whenever the file's content changes to a
 // document that parses.
 type File struct {
-	path string
-	log  *slog.Logger
+	path   string
+	log    *slog.Logger
+	rescan time.Duration
 
 	mu      sync.Mutex
 	hash    [sha256.Size]byte
@@ -38,8 +40,22 @@ type File struct {
 
 var _ Store = (*File)(nil)
 
+// FileOption changes a File store made by NewFile.
+type FileOption func(*File)
+
+// WithRescanInterval sets how often Watch re-reads the file without an event
+// (DefaultFileRescan when d <= 0). Tests of the file events set it very long,
+// so that the rescan cannot cover for an event that never came.
+func WithRescanInterval(d time.Duration) FileOption {
+	return func(f *File) {
+		if d > 0 {
+			f.rescan = d
+		}
+	}
+}
+
 // NewFile returns a store reading path; the file must exist and parse.
-func NewFile(path string, log *slog.Logger) (*File, error) {
+func NewFile(path string, log *slog.Logger, opts ...FileOption) (*File, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -47,7 +63,10 @@ func NewFile(path string, log *slog.Logger) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metastore: metadata file %s: %w", path, err)
 	}
-	f := &File{path: abs, log: log}
+	f := &File{path: abs, log: log, rescan: DefaultFileRescan}
+	for _, o := range opts {
+		o(f)
+	}
 	if _, _, err := f.Load(context.Background()); err != nil {
 		return nil, err
 	}
@@ -83,8 +102,9 @@ func (f *File) Save(context.Context, *metadata.Metadata, int64) (int64, error) {
 }
 
 // Watch implements Store. It watches the file's directory, so rename-writes
-// (editors) and symlink swaps (Kubernetes ConfigMap volumes) are seen, and
-// calls fn whenever the file's bytes change (valid or not: Load then tells).
+// (editors) and symlink swaps (Kubernetes ConfigMap volumes) are seen. It
+// calls fn with the current version once the watch is in place, then
+// whenever the file's bytes change (valid or not: Load then tells).
 func (f *File) Watch(ctx context.Context, fn func(version int64)) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -108,10 +128,14 @@ func (f *File) Watch(ctx context.Context, fn func(version int64)) error {
 			fn(v)
 		}
 	}
+	f.mu.Lock()
+	v := f.version
+	f.mu.Unlock()
+	fn(v)   // the version at start: the watch is in place
 	check() // a change between the caller's Load and now
 	debounce := time.NewTimer(time.Hour)
 	debounce.Stop()
-	rescan := time.NewTicker(fileRescan)
+	rescan := time.NewTicker(f.rescan)
 	defer rescan.Stop()
 	for {
 		select {

@@ -46,6 +46,10 @@ func waitVersion(t *testing.T, seen <-chan int64) {
 	}
 }
 
+// noRescan is a rescan interval no test lasts: a change a test sees came
+// through a file system event.
+const noRescan = time.Hour
+
 func TestFileStoreWatchAndBadFile(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -54,7 +58,7 @@ func TestFileStoreWatchAndBadFile(t *testing.T) {
 	if err := os.WriteFile(path, doc("author"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s, err := metastore.NewFile(path, nil)
+	s, err := metastore.NewFile(path, nil, metastore.WithRescanInterval(noRescan))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +71,7 @@ func TestFileStoreWatchAndBadFile(t *testing.T) {
 	}
 	seen := make(chan int64, 16)
 	go func() { _ = s.Watch(ctx, func(v int64) { seen <- v }) }()
-	time.Sleep(100 * time.Millisecond)
+	waitVersion(t, seen) // the version at start: the watch is in place
 
 	writeRename(t, path, doc("article"))
 	waitVersion(t, seen)
@@ -110,13 +114,13 @@ func TestFileStoreSymlinkSwap(t *testing.T) {
 	if err := os.Symlink(filepath.Join("..data", "metadata.yaml"), path); err != nil {
 		t.Fatal(err)
 	}
-	s, err := metastore.NewFile(path, nil)
+	s, err := metastore.NewFile(path, nil, metastore.WithRescanInterval(noRescan))
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen := make(chan int64, 16)
 	go func() { _ = s.Watch(ctx, func(v int64) { seen <- v }) }()
-	time.Sleep(100 * time.Millisecond)
+	waitVersion(t, seen) // the version at start: the watch is in place
 	if err := os.Symlink("v2", filepath.Join(dir, "..data_tmp")); err != nil {
 		t.Fatal(err)
 	}
@@ -127,5 +131,34 @@ func TestFileStoreSymlinkSwap(t *testing.T) {
 	md, _, err := s.Load(ctx)
 	if err != nil || md.Sources[0].Tables[0].Table.Name != "article" {
 		t.Fatalf("after swap: %v", err)
+	}
+}
+
+// TestFileStoreRescansForMissedEvents: a change no event announces (here:
+// the target of a symlink, in a directory the watch does not see) is found
+// by the rescan.
+func TestFileStoreRescansForMissedEvents(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	watched, elsewhere := t.TempDir(), t.TempDir()
+	target := filepath.Join(elsewhere, "metadata.yaml")
+	if err := os.WriteFile(target, doc("author"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(watched, "metadata.yaml")
+	if err := os.Symlink(target, path); err != nil {
+		t.Fatal(err)
+	}
+	s, err := metastore.NewFile(path, nil, metastore.WithRescanInterval(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := make(chan int64, 16)
+	go func() { _ = s.Watch(ctx, func(v int64) { seen <- v }) }()
+	waitVersion(t, seen)
+	writeRename(t, target, doc("article"))
+	waitVersion(t, seen)
+	if md, _, err := s.Load(ctx); err != nil || md.Sources[0].Tables[0].Table.Name != "article" {
+		t.Fatalf("after the rescan: %v", err)
 	}
 }

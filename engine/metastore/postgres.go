@@ -18,9 +18,10 @@ import (
 // resource_version on.
 const Channel = "strata_metadata"
 
-// PollInterval is how often Watch reads resource_version as a fallback to
-// LISTEN (a notification can be lost while reconnecting).
-const PollInterval = 500 * time.Millisecond
+// DefaultPollInterval is how often Watch reads resource_version as a
+// fallback to LISTEN (a notification can be lost while reconnecting), unless
+// WithPollInterval says otherwise.
+const DefaultPollInterval = 500 * time.Millisecond
 
 // initLock is the advisory lock key serialising catalogue creation across
 // engines starting at the same time ("strata" + "meta" in ASCII).
@@ -38,15 +39,34 @@ CREATE TABLE IF NOT EXISTS hdb_catalog.hdb_metadata (
 type Postgres struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
+	poll time.Duration
 }
 
 var _ TxStore = (*Postgres)(nil)
 
+// PostgresOption changes a Postgres store made by NewPostgres.
+type PostgresOption func(*Postgres)
+
+// WithPollInterval sets how often Watch reads resource_version besides
+// LISTEN (DefaultPollInterval when d <= 0). Tests of LISTEN set it very long,
+// so that the poll cannot cover for a notification that never came.
+func WithPollInterval(d time.Duration) PostgresOption {
+	return func(p *Postgres) {
+		if d > 0 {
+			p.poll = d
+		}
+	}
+}
+
 // NewPostgres creates hdb_catalog.hdb_metadata if it is missing (safely
 // under concurrent starts) and returns the store.
-func NewPostgres(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*Postgres, error) {
+func NewPostgres(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, opts ...PostgresOption) (*Postgres, error) {
 	if log == nil {
 		log = slog.Default()
+	}
+	p := &Postgres{pool: pool, log: log, poll: DefaultPollInterval}
+	for _, o := range opts {
+		o(p)
 	}
 	tx, err := pool.Begin(ctx)
 	if err != nil {
@@ -66,7 +86,7 @@ func NewPostgres(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*Po
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("metastore: commit catalogue set-up: %w", err)
 	}
-	return &Postgres{pool: pool, log: log}, nil
+	return p, nil
 }
 
 // Load implements Store.
@@ -131,7 +151,7 @@ func (p *Postgres) SaveTx(ctx context.Context, tx pgx.Tx, md *metadata.Metadata,
 }
 
 // Watch implements Store: LISTEN on a dedicated connection, plus a
-// resource_version poll every PollInterval; the connection is re-opened
+// resource_version poll every poll interval; the connection is re-opened
 // after failures.
 func (p *Postgres) Watch(ctx context.Context, fn func(version int64)) error {
 	var last int64 = -1
@@ -187,7 +207,7 @@ func (p *Postgres) listen(ctx context.Context) (*pgx.Conn, error) {
 // connection fails.
 func (p *Postgres) wait(ctx context.Context, conn *pgx.Conn, report func(int64)) error {
 	for {
-		wctx, cancel := context.WithTimeout(ctx, PollInterval)
+		wctx, cancel := context.WithTimeout(ctx, p.poll)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		if ctx.Err() != nil {
@@ -213,14 +233,14 @@ func (p *Postgres) wait(ctx context.Context, conn *pgx.Conn, report func(int64))
 	}
 }
 
-// pollFor polls resource_version every PollInterval for d.
+// pollFor polls resource_version every poll interval (at least once) for d.
 func (p *Postgres) pollFor(ctx context.Context, d time.Duration, report func(int64)) {
 	deadline := time.Now().Add(d)
 	for {
 		if v, err := p.version(ctx); err == nil {
 			report(v)
 		}
-		wait := min(PollInterval, time.Until(deadline))
+		wait := min(p.poll, time.Until(deadline))
 		if wait <= 0 {
 			return
 		}

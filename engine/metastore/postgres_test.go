@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stratagql/strata/engine/metadata"
@@ -69,11 +70,84 @@ func TestPostgresConcurrentInitLoadSave(t *testing.T) {
 	}
 }
 
-func TestPostgresWatchSeesOtherWriter(t *testing.T) {
+// noPoll is a poll interval no test lasts: a change a LISTEN test sees came
+// through LISTEN/NOTIFY.
+const noPoll = time.Hour
+
+// watch runs s.Watch until the test ends, and returns the versions it
+// reports.
+func watch(t *testing.T, s metastore.Store) <-chan int64 {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	seen := make(chan int64, 64)
+	done := make(chan error, 1)
+	go func() { done <- s.Watch(ctx, func(v int64) { seen <- v }) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("watch returned %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("watch did not stop with its context")
+		}
+	})
+	return seen
+}
+
+// listeners returns the process ids of the backends of the test's database
+// that listen on the metadata channel.
+func listeners(t *testing.T, p *pgxpool.Pool) []int32 {
+	t.Helper()
+	rows, err := p.Query(context.Background(), `SELECT pid FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND query = 'LISTEN '||$1::text`, metastore.Channel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pids
+}
+
+// waitListening waits until one backend other than old listens, and
+// returns its process id.
+func waitListening(t *testing.T, p *pgxpool.Pool, old int32) int32 {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if pids := listeners(t, p); len(pids) == 1 && pids[0] != old {
+			return pids[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no new LISTEN backend (listening: %v)", listeners(t, p))
+		}
+	}
+}
+
+// saveNew saves the stored metadata again and returns the new version.
+func saveNew(t *testing.T, s metastore.Store) int64 {
+	t.Helper()
+	ctx := context.Background()
+	md, v, err := s.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nv, err := s.Save(ctx, md, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nv
+}
+
+// TestPostgresWatchSeesOtherWriter: a change by another store reaches the
+// watch through LISTEN/NOTIFY (the poll is out of the way).
+func TestPostgresWatchSeesOtherWriter(t *testing.T) {
+	ctx := context.Background()
 	url := testdb.New(t)
-	a, err := metastore.NewPostgres(ctx, pool(t, url), nil)
+	pa := pool(t, url)
+	a, err := metastore.NewPostgres(ctx, pa, nil, metastore.WithPollInterval(noPoll))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,33 +155,36 @@ func TestPostgresWatchSeesOtherWriter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := make(chan int64, 16)
-	done := make(chan error, 1)
-	go func() { done <- a.Watch(ctx, func(v int64) { seen <- v }) }()
-	time.Sleep(200 * time.Millisecond) // let LISTEN start; the poll covers it anyway
-
-	md, v, err := b.Load(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	nv, err := b.Save(ctx, md, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitSeen(t, seen, nv)
-	if d := time.Since(start); d > time.Second {
-		t.Fatalf("change seen after %s", d)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("watch returned %v", err)
+	seen := watch(t, a)
+	waitListening(t, pa, 0)
+	for range 2 {
+		start := time.Now()
+		waitSeen(t, seen, saveNew(t, b))
+		if d := time.Since(start); d > time.Second {
+			t.Fatalf("change seen after %s", d)
 		}
-	case <-time.After(3 * time.Second):
-		t.Fatal("watch did not stop with its context")
 	}
+}
+
+// TestPostgresWatchPollsForLostNotifications: a change whose notification
+// never comes (here: written without one) is seen by the poll.
+func TestPostgresWatchPollsForLostNotifications(t *testing.T) {
+	ctx := context.Background()
+	url := testdb.New(t)
+	p := pool(t, url)
+	s, err := metastore.NewPostgres(ctx, p, nil, metastore.WithPollInterval(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := watch(t, s)
+	waitListening(t, p, 0)
+	waitSeen(t, seen, 1)
+	var v int64
+	if err := p.QueryRow(ctx, `UPDATE hdb_catalog.hdb_metadata SET resource_version = resource_version + 1
+		WHERE id = 1 RETURNING resource_version`).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	waitSeen(t, seen, v)
 }
 
 func TestMemoryStore(t *testing.T) {
@@ -121,9 +198,8 @@ func TestMemoryStore(t *testing.T) {
 	if _, err := m.Save(ctx, md, 7); !errors.Is(err, metastore.ErrConflict) {
 		t.Fatalf("want conflict, got %v", err)
 	}
-	seen := make(chan int64, 4)
-	go func() { _ = m.Watch(ctx, func(v int64) { seen <- v }) }()
-	time.Sleep(50 * time.Millisecond)
+	seen := watch(t, m)
+	waitSeen(t, seen, 1) // the report at start: the watch is running
 	if v2, err := m.Save(ctx, md, 1); err != nil || v2 != 2 {
 		t.Fatal(v2, err)
 	}
@@ -134,41 +210,25 @@ func TestMemoryStore(t *testing.T) {
 	}
 }
 
+// TestPostgresWatchReconnects: when the LISTEN connection dies, the watch
+// listens again and changes keep coming through LISTEN/NOTIFY.
 func TestPostgresWatchReconnects(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := context.Background()
 	url := testdb.New(t)
 	p := pool(t, url)
-	s, err := metastore.NewPostgres(ctx, p, nil)
+	s, err := metastore.NewPostgres(ctx, p, nil, metastore.WithPollInterval(noPoll))
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := make(chan int64, 16)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = s.Watch(ctx, func(v int64) { seen <- v }) }()
-	defer func() { cancel(); <-done }()
-	time.Sleep(300 * time.Millisecond)
-	// kill the LISTEN connection
-	var killed int
-	if err := p.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE datname = current_database() AND pid <> pg_backend_pid() AND query ILIKE 'LISTEN%'`).Scan(&killed); err != nil {
-		t.Fatal(err)
+	seen := watch(t, s)
+	old := waitListening(t, p, 0)
+	var killed bool
+	if err := p.QueryRow(ctx, `SELECT pg_terminate_backend($1)`, old).Scan(&killed); err != nil || !killed {
+		t.Fatalf("terminate the listening backend: %v %v", killed, err)
 	}
-	if killed != 1 {
-		t.Fatalf("terminated %d listening backends, want 1", killed)
-	}
-	time.Sleep(100 * time.Millisecond)
-	for i := 1; i <= 2; i++ {
-		md, v, err := s.Load(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		nv, err := s.Save(ctx, md, v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		waitSeen(t, seen, nv)
-		time.Sleep(700 * time.Millisecond) // the second save arrives over the new LISTEN
+	waitListening(t, p, old)
+	for range 2 {
+		waitSeen(t, seen, saveNew(t, s))
 	}
 }
 

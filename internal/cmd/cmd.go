@@ -67,7 +67,7 @@ func runEngine(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	log := NewLogger(os.Stderr, cfg.LogFormat, cfg.LogLevel)
-	e, err := app.New(ctx, cfg, log)
+	e, err := app.New(ctx, cfg, log, engineOptions...)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-// Command metadatabench measures the operator's metadata path and prints
+// Command operator measures the operator's metadata path and prints
 // the figures (it asserts nothing):
 //
 //   - change latency: from a Permission or Table update sent to the API
@@ -11,7 +11,7 @@
 // It starts a real API server (envtest), the operator's manager in-process
 // and a PostgreSQL database from internal/testdb loaded with hack/demo.sql:
 //
-//	KUBEBUILDER_ASSETS=$PWD/bin/k8s/1.37.2 go run ./internal/operator/metadatabench
+//	KUBEBUILDER_ASSETS=$PWD/bin/k8s/1.37.2 go run ./test/bench/operator
 package main
 
 import (
@@ -49,7 +49,8 @@ import (
 	"github.com/stratagql/strata/api/v1alpha1"
 	"github.com/stratagql/strata/engine/app"
 	"github.com/stratagql/strata/engine/config"
-	"github.com/stratagql/strata/engine/metastore"
+	"github.com/stratagql/strata/engine/metastore/cmformat"
+	"github.com/stratagql/strata/internal/enginereport"
 	"github.com/stratagql/strata/internal/operator"
 	"github.com/stratagql/strata/internal/testdb"
 )
@@ -60,7 +61,7 @@ func main() {
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the scale run's single changes to this file")
 	flag.Parse()
 	if err := run(*changes, *tables); err != nil {
-		fmt.Fprintln(os.Stderr, "metadatabench:", err)
+		fmt.Fprintln(os.Stderr, "bench operator:", err)
 		os.Exit(1)
 	}
 }
@@ -85,7 +86,7 @@ func run(changes, tables int) error {
 		return err
 	}
 	b := &bench{}
-	url, drop, err := testdb.Create(ctx, "metadatabench")
+	url, drop, err := testdb.Create(ctx, "bench_operator")
 	if err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ func run(changes, tables int) error {
 		return errors.New("cache did not sync")
 	}
 
-	fmt.Printf("metadatabench: %d CPUs, %s\n", runtime.NumCPU(), runtime.Version())
+	fmt.Printf("bench operator: %d CPUs, %s\n", runtime.NumCPU(), runtime.Version())
 	if changes > 0 {
 		if err := b.latency(ctx, changes); err != nil {
 			return err
@@ -219,7 +220,7 @@ func (b *bench) startEngine(ctx context.Context, ns string) (string, func(), err
 	if err != nil {
 		return "", nil, err
 	}
-	dir, err := os.MkdirTemp("", "metadatabench")
+	dir, err := os.MkdirTemp("", "bench-operator")
 	if err != nil {
 		return "", nil, err
 	}
@@ -233,7 +234,7 @@ func (b *bench) startEngine(ctx context.Context, ns string) (string, func(), err
 	if err != nil {
 		return "", nil, err
 	}
-	eng, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	eng, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), app.WithBackground(enginereport.Run))
 	if err != nil {
 		return "", nil, err
 	}
@@ -415,14 +416,14 @@ func (b *bench) scale(ctx context.Context, n int, base runtime.MemStats) error {
 	}
 	var changes []time.Duration
 	for i := range 10 {
-		before := cm.Annotations[metastore.AnnotationSHA256]
+		before := cm.Annotations[cmformat.AnnotationSHA256]
 		start := time.Now()
 		if err := update(ctx, b.k8s, &v1alpha1.Table{}, types.NamespacedName{Namespace: ns, Name: "t00000"},
 			func(t *v1alpha1.Table) { t.Spec.CustomName = fmt.Sprintf("Renamed%d", i) }); err != nil {
 			return err
 		}
 		if err := waitFor(ctx, time.Minute, "the change published", func() bool {
-			return b.k8s.Get(ctx, key, cm) == nil && cm.Annotations[metastore.AnnotationSHA256] != before
+			return b.k8s.Get(ctx, key, cm) == nil && cm.Annotations[cmformat.AnnotationSHA256] != before
 		}); err != nil {
 			return err
 		}
@@ -495,20 +496,20 @@ func (b *bench) readyCount(ctx context.Context, ns string) int {
 
 // chunks reads the published chunks of the main ConfigMap cm.
 func chunks(ctx context.Context, c client.Client, cm *corev1.ConfigMap) [][]byte {
-	out := [][]byte{cm.BinaryData[metastore.ConfigMapDataKey]}
-	for _, name := range metastore.PartNames(cm.Annotations[metastore.AnnotationParts]) {
+	out := [][]byte{cm.BinaryData[cmformat.DataKey]}
+	for _, name := range cmformat.PartNames(cm.Annotations[cmformat.AnnotationParts]) {
 		part := &corev1.ConfigMap{}
 		if c.Get(ctx, types.NamespacedName{Namespace: cm.Namespace, Name: name}, part) != nil {
 			return nil
 		}
-		out = append(out, part.BinaryData[metastore.ConfigMapDataKey])
+		out = append(out, part.BinaryData[cmformat.DataKey])
 	}
 	return out
 }
 
 // publishedTables counts the tables of the published metadata.
 func publishedTables(ctx context.Context, c client.Client, cm *corev1.ConfigMap) int {
-	doc, err := metastore.DecodeConfigMapChunks(chunks(ctx, c, cm), cm.Annotations[metastore.AnnotationSHA256])
+	doc, err := cmformat.DecodeChunks(chunks(ctx, c, cm), cm.Annotations[cmformat.AnnotationSHA256])
 	if err != nil {
 		return -1
 	}
@@ -526,11 +527,11 @@ func publishedTables(ctx context.Context, c client.Client, cm *corev1.ConfigMap)
 // cmSize returns the size of the published document and its ConfigMap count.
 func cmSize(ctx context.Context, c client.Client, cm *corev1.ConfigMap) (int, int) {
 	ch := chunks(ctx, c, cm)
-	doc, _ := metastore.DecodeConfigMapChunks(ch, cm.Annotations[metastore.AnnotationSHA256])
+	doc, _ := cmformat.DecodeChunks(ch, cm.Annotations[cmformat.AnnotationSHA256])
 	return len(doc), len(ch)
 }
 
-func gzBytes(cm *corev1.ConfigMap) int { return len(cm.BinaryData[metastore.ConfigMapDataKey]) }
+func gzBytes(cm *corev1.ConfigMap) int { return len(cm.BinaryData[cmformat.DataKey]) }
 
 // summary renders p50, p95 and max of ds.
 func summary(ds []time.Duration) string {

@@ -1,8 +1,8 @@
-// Package e2e_test runs the operator against a real API server (envtest)
+// Package envtest_test runs the operator against a real API server (envtest)
 // together with in-process engines reading their metadata ConfigMaps and a
 // real PostgreSQL database (internal/testdb) loaded with hack/demo.sql: the
 // path from a Table or Permission to the engine's answers.
-package e2e_test
+package envtest_test
 
 import (
 	"bytes"
@@ -34,6 +34,7 @@ import (
 	"github.com/stratagql/strata/api/v1alpha1"
 	"github.com/stratagql/strata/engine/app"
 	"github.com/stratagql/strata/engine/config"
+	"github.com/stratagql/strata/internal/enginereport"
 	"github.com/stratagql/strata/internal/operator"
 	"github.com/stratagql/strata/internal/testdb"
 )
@@ -47,9 +48,9 @@ var (
 	dbURL string
 )
 
-func TestE2E(t *testing.T) {
+func TestOperatorWithEngine(t *testing.T) {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "Operator and engine end-to-end suite")
+	RunSpecs(t, "Operator and engine suite (envtest)")
 }
 
 // envtestAssets returns KUBEBUILDER_ASSETS, or the binaries `make envtest` builds.
@@ -75,7 +76,7 @@ var _ = BeforeSuite(func() {
 	}
 	ctx, cancel = context.WithCancel(context.Background())
 
-	url, drop, err := testdb.Create(ctx, "operator_e2e")
+	url, drop, err := testdb.Create(ctx, "operator_envtest")
 	if err != nil {
 		Skip("no PostgreSQL server (set DATABASE_URL or run hack/ensure-postgres.sh): " + err.Error())
 	}
@@ -117,7 +118,7 @@ var _ = AfterSuite(func() {
 // newEngine creates a namespace and a GraphQLEngine named demo in it, and
 // waits for the operator to give the engine its Role and RoleBinding.
 func newEngine() string {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-"}}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "envtest-"}}
 	Expect(k8s.Create(ctx, ns)).To(Succeed())
 	Expect(k8s.Create(ctx, &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "db"},
@@ -165,7 +166,7 @@ func startEngine(ns string) string {
 	}, func(string) string { return "" }, io.Discard)
 	Expect(err).NotTo(HaveOccurred())
 	log := slog.New(slog.NewTextHandler(GinkgoWriter, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	eng, err := app.New(ctx, cfg, log)
+	eng, err := app.New(ctx, cfg, log, app.WithBackground(enginereport.Run))
 	Expect(err).NotTo(HaveOccurred())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	Expect(err).NotTo(HaveOccurred())

@@ -6,7 +6,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/stratagql/strata/api/v1alpha1"
-	"github.com/stratagql/strata/internal/operator/conditions"
+	"github.com/stratagql/strata/controllers/conditions"
 )
 
 func TestSetStampsGenerationAndKeepsTransitionTime(t *testing.T) {

@@ -1,4 +1,4 @@
-package e2e_test
+package envtest_test
 
 import (
 	"context"
@@ -15,13 +15,15 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/stratagql/strata/api/v1alpha1"
 	"github.com/stratagql/strata/controllers"
-	"github.com/stratagql/strata/engine/metadata"
 	"github.com/stratagql/strata/engine/metastore"
+	"github.com/stratagql/strata/engine/metastore/cmformat"
 	"github.com/stratagql/strata/engine/state"
+	"github.com/stratagql/strata/internal/enginereport"
 )
 
 func fk(column string) *v1alpha1.ForeignKeyConstraintOn {
@@ -98,6 +100,11 @@ var _ = Describe("an engine serving the metadata the operator publishes", func()
 		base := startEngine(ns)
 
 		Eventually(queryFunc(base, "", albumWithArtist)).Should(MatchJSON(`{"album":[{"title":"Kind of Blue","artist":{"name":"Miles Davis"}}]}`))
+		// The engine reports what it serves (app.WithBackground(enginereport.Run)).
+		Eventually(func() bool {
+			st := engineStatus(ns)()
+			return st.MetadataVersion != "" && st.ServedMetadataVersion == st.MetadataVersion
+		}).Should(BeTrue(), "the engine reports the published version as served")
 		_, err := query(base, "", `{ track { name } }`)
 		Expect(err).To(MatchError(ContainSubstring("track")))
 
@@ -158,14 +165,14 @@ var _ = Describe("an engine serving the metadata the operator publishes", func()
 		By("corrupting the metadata ConfigMap")
 		cm := &corev1.ConfigMap{}
 		Expect(k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "demo-metadata"}, cm)).To(Succeed())
-		good := cm.BinaryData[metastore.ConfigMapDataKey]
-		cm.BinaryData[metastore.ConfigMapDataKey] = []byte("not gzip")
+		good := cm.BinaryData[cmformat.DataKey]
+		cm.BinaryData[cmformat.DataKey] = []byte("not gzip")
 		Expect(k8s.Update(ctx, cm)).To(Succeed())
 		Consistently(queryFunc(base, "", albumWithArtist), "1s").Should(MatchJSON(want))
 		// ... which the operator repairs.
 		Eventually(func() []byte {
 			_ = k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "demo-metadata"}, cm)
-			return cm.BinaryData[metastore.ConfigMapDataKey]
+			return cm.BinaryData[cmformat.DataKey]
 		}).Should(Equal(good))
 
 		By("tracking a table that does not exist and a relationship on a missing column")
@@ -185,23 +192,28 @@ var _ = Describe("an engine serving the metadata the operator publishes", func()
 		createTable(ns, "artist", nil)
 		Eventually(readyOf(&v1alpha1.Table{}, ns, "album")).ShouldNot(BeNil())
 
-		// The engine's state with the status back-channel wired as
-		// engine/app should wire it (see metastore.ConfigMap.ReportServed).
+		// The engine's state with the status back-channel, as the engine
+		// runs it (enginereport.Run), as the engine's ServiceAccount.
 		engCtx, stop := context.WithCancel(ctx)
 		log := slog.New(slog.NewTextHandler(GinkgoWriter, &slog.HandlerOptions{Level: slog.LevelInfo}))
-		store, err := metastore.NewConfigMap(engCtx, engineIdentity(ns), ns, controllers.MetadataConfigMapName("demo"), log)
+		identity := engineIdentity(ns)
+		store, err := metastore.NewConfigMap(engCtx, identity, ns, controllers.MetadataConfigMapName("demo"), log)
 		Expect(err).NotTo(HaveOccurred())
 		pool, err := pgxpool.New(engCtx, dbURL)
 		Expect(err).NotTo(HaveOccurred())
 		mgr, err := state.New(state.Config{Store: store, DB: pool, Logger: log})
 		Expect(err).NotTo(HaveOccurred())
-		store.ReportServed(func() (int64, []metadata.Inconsistency) {
-			s := mgr.Current()
-			return s.ResourceVersion, s.Inconsistencies
-		}, mgr.Subscribe)
 		Expect(mgr.Start(engCtx)).To(Succeed())
+		dyn, err := dynamic.NewForConfig(identity)
+		Expect(err).NotTo(HaveOccurred())
+		reported := make(chan struct{})
+		go func() {
+			defer close(reported)
+			(&enginereport.Reporter{Client: dyn, Source: store, State: mgr, Log: log}).Run(engCtx)
+		}()
 		DeferCleanup(func() {
 			stop()
+			<-reported
 			mgr.Wait()
 			pool.Close()
 		})
@@ -216,7 +228,7 @@ var _ = Describe("an engine serving the metadata the operator publishes", func()
 			HaveField("Type", v1alpha1.ConditionMetadataConsistent), HaveField("Reason", v1alpha1.ReasonInconsistent))))
 		// The table itself keeps serving without the broken relationship.
 		Expect(mgr.Current().Metadata.Source("default").Tables).To(HaveLen(2))
-		Expect(mgr.Current().Inconsistencies).To(ConsistOf(HaveField("Type", "object_relation")))
+		Expect(mgr.Current().Inconsistencies).To(ConsistOf(HaveField("Kind", "object_relation")))
 
 		By("fixing the Table")
 		update(&v1alpha1.Table{}, ns, "album", func(t *v1alpha1.Table) {
