@@ -68,6 +68,7 @@ type Manager struct {
 	reval    sync.Mutex // serialises SchemaChanged
 	initOnce sync.Once
 	stmts    atomic.Int64
+	loops    atomic.Int64 // cohort loops running
 }
 
 // Statements is how many multiplexed statements the manager has run.
@@ -138,8 +139,10 @@ func (m *Manager) Run(ctx context.Context) error {
 // start runs a cohort's loop (m.mu held, Run running).
 func (m *Manager) start(c *cohort) {
 	m.wg.Add(1)
+	m.loops.Add(1)
 	go func() {
 		defer m.wg.Done()
+		defer m.loops.Add(-1)
 		m.loop(m.runCtx, c)
 	}()
 }

@@ -310,6 +310,7 @@ func TestStopCleansUp(t *testing.T) {
 	if e.changes.active() != 0 || e.m.cohortCount() != 0 {
 		t.Fatalf("%d watches, %d cohorts after stopping everything", e.changes.active(), e.m.cohortCount())
 	}
+	waitFor(t, "the cohorts' loops to end", func() bool { return e.m.loops.Load() == 0 })
 	e.exec(`INSERT INTO note (owner) SELECT i FROM generate_series(0, 5) AS i`)
 	// A subscription stopped through its context goes too.
 	ctx, cancel := context.WithCancel(context.Background())
