@@ -56,7 +56,10 @@ type Manager struct {
 	StreamBatchSize       int
 	// Concurrency bounds the statements in flight at once (default 4).
 	Concurrency int
-	Logger      *slog.Logger
+	// StatementTimeout bounds each multiplexed statement (0: no bound);
+	// subscribers of a statement that times out receive the error.
+	StatementTimeout time.Duration
+	Logger           *slog.Logger
 
 	mu       sync.Mutex
 	cohorts  map[string]*cohort
@@ -493,6 +496,11 @@ func (m *Manager) query(ctx context.Context, sql string, arr []byte, n int) ([]j
 		return nil, asError(ctx.Err())
 	}
 	defer func() { <-m.sem }()
+	if m.StatementTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, m.StatementTimeout)
+		defer cancel()
+	}
 	m.stmts.Add(1)
 	rows, err := m.Pool.Query(ctx, sql, string(arr))
 	if err != nil {

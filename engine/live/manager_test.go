@@ -358,3 +358,23 @@ func TestInvalidSubscriptions(t *testing.T) {
 		t.Errorf("%d cohorts", n)
 	}
 }
+
+// TestExecutionError: a refetch that fails sends the subscriber an errors
+// message (once, while the error lasts) and the subscription goes on.
+func TestExecutionError(t *testing.T) {
+	e := newEnv(t, false, func(m *Manager) { m.StatementTimeout = time.Nanosecond })
+	r, _ := e.subscribe(user("1"), `subscription { `+notesQuery+` }`, nil)
+	waitFor(t, "an error message", func() bool { return r.count() == 1 })
+	if !strings.HasPrefix(r.last(), `{"errors":[{"message":`) {
+		t.Fatalf("got %s, want an errors message", r.last())
+	}
+	before := e.m.Statements()
+	e.exec(`INSERT INTO note (owner) VALUES (1)`)
+	waitFor(t, "a refetch", func() bool { return e.m.Statements() > before })
+	r.mu.Lock()
+	ended := r.ended
+	r.mu.Unlock()
+	if n := r.count(); n != 1 || ended {
+		t.Fatalf("%d messages (ended %v) after the same error again: %v", n, ended, r.messages())
+	}
+}
