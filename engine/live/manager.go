@@ -166,7 +166,6 @@ type subscriber struct {
 	sent    bool
 	hash    [sha256.Size]byte
 	cursor  []*string // stream: where the last batch ended (nil: initial value)
-	once    sync.Once
 }
 
 // rowLocked is the subscriber's element of a multiplexed statement's
@@ -313,7 +312,7 @@ func (m *Manager) SchemaChanged() {
 			m.detachLocked(s)
 			s.mu.Unlock()
 			m.mu.Unlock()
-			s.once.Do(func() { s.sink.End(err) })
+			s.sink.End(err)
 			continue
 		}
 		s.mu.Lock()
@@ -446,6 +445,7 @@ func (m *Manager) refetchBatch(ctx context.Context, c *cohort, batch []*subscrib
 	arr := make([]byte, 0, 64*len(batch))
 	arr = append(arr, '[')
 	live := batch[:0:0]
+	var aliases []string
 	for _, s := range batch {
 		s.mu.Lock()
 		if s.stopped || s.cohort != c {
@@ -453,6 +453,7 @@ func (m *Manager) refetchBatch(ctx context.Context, c *cohort, batch []*subscrib
 			continue
 		}
 		row, err := s.rowLocked()
+		alias := s.alias
 		s.mu.Unlock()
 		if err != nil {
 			m.deliverError(c, s, asError(err))
@@ -462,7 +463,7 @@ func (m *Manager) refetchBatch(ctx context.Context, c *cohort, batch []*subscrib
 			arr = append(arr, ',')
 		}
 		arr = append(arr, row...)
-		live = append(live, s)
+		live, aliases = append(live, s), append(aliases, alias)
 	}
 	arr = append(arr, ']')
 	if len(live) == 0 {
@@ -483,7 +484,7 @@ func (m *Manager) refetchBatch(ctx context.Context, c *cohort, batch []*subscrib
 		if c.stream {
 			m.deliverStream(c, s, results[i])
 		} else {
-			m.deliver(c, s, response(s.alias, results[i]))
+			m.deliver(c, s, response(aliases[i], results[i]))
 		}
 	}
 }
