@@ -31,6 +31,9 @@ type Subscription struct {
 	// Batch is, for a stream, the index in Args of batch_size: a batch
 	// that full may be followed by more rows at once.
 	Batch int
+	// MaxBatch is, for a stream, the role's row limit that caps batch_size
+	// (0: none).
+	MaxBatch int
 	// Tables are the tables the SQL reads, sorted (functions called by
 	// computed fields may read others).
 	Tables []metadata.QualifiedTable
@@ -66,6 +69,9 @@ func CompileSubscription(s *schema.Schema, op *ast.OperationDefinition, vars map
 	sub := &Subscription{Alias: f.Alias, Stream: root.Kind == schema.RootSelectStream}
 	if sub.Stream {
 		sub.SQL, sub.Cursor, sub.Batch, err = c.selectStream(root.Table, f, []string{"selectionSet", f.Alias})
+		if sel := root.Table.Select; sel != nil && sel.Limit != nil {
+			sub.MaxBatch = *sel.Limit
+		}
 	} else {
 		sub.SQL, err = c.selectRoot(root, f)
 	}

@@ -49,7 +49,7 @@ func TestGoldenSubscriptionSQL(t *testing.T) {
 			if c.vars != "" {
 				fmt.Fprintf(&b, "-- variables: %s\n", c.vars)
 			}
-			fmt.Fprintf(&b, "-- alias: %s stream: %v cursor: %v batch: %d tables: %v\n\n%s;\n", sub.Alias, sub.Stream, sub.Cursor, sub.Batch, sub.Tables, sub.SQL)
+			fmt.Fprintf(&b, "-- alias: %s stream: %v cursor: %v batch: %d max batch: %d tables: %v\n\n%s;\n", sub.Alias, sub.Stream, sub.Cursor, sub.Batch, sub.MaxBatch, sub.Tables, sub.SQL)
 			for _, line := range argLines(sub.Args) {
 				b.WriteString("-- " + line + "\n")
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,11 +36,16 @@ CREATE TABLE tag (id serial PRIMARY KEY, name text NOT NULL);
 `
 
 // metadataJSON tracks both tables; the role "user" selects its own notes,
-// the columns listed in noteColumns.
-func metadataJSON(noteColumns string) string {
+// the columns listed in noteColumns, at most limit rows at once (0: no
+// limit).
+func metadataJSON(noteColumns string, limit int) string {
+	lim := ""
+	if limit > 0 {
+		lim = fmt.Sprintf(`, "limit": %d`, limit)
+	}
 	return `{"version": 3, "sources": [{"name": "default", "kind": "postgres", "tables": [
 	  {"table": {"schema": "public", "name": "note"}, "select_permissions": [{"role": "user", "permission": {
-	    "columns": ` + noteColumns + `, "filter": {"owner": {"_eq": "X-Hasura-User-Id"}}, "allow_aggregations": true}}]},
+	    "columns": ` + noteColumns + `, "filter": {"owner": {"_eq": "X-Hasura-User-Id"}}, "allow_aggregations": true` + lim + `}}]},
 	  {"table": {"schema": "public", "name": "tag"}}
 	]}]}`
 }
@@ -78,7 +84,7 @@ func newEnv(t *testing.T, polling bool, tweak func(*Manager)) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, pool: pool, cat: cat}
-	e.setSchema(allNoteColumns)
+	e.setSchema(allNoteColumns, 0)
 	e.handler = &graphql.Handler{Schema: e.current, Exec: &execute.Executor{Pool: pool}}
 	e.m = &Manager{Handler: e.handler, Pool: pool, RefetchInterval: time.Hour, StreamRefetchInterval: time.Hour}
 	if polling {
@@ -112,11 +118,11 @@ func (e *env) current() (*schema.Schema, int64) {
 	return e.schema, e.gen
 }
 
-// setSchema builds the schema with the given note columns for "user" and
-// makes it current (a new generation).
-func (e *env) setSchema(noteColumns string) {
+// setSchema builds the schema with the given note columns and row limit
+// for "user" (see metadataJSON) and makes it current (a new generation).
+func (e *env) setSchema(noteColumns string, limit int) {
 	e.t.Helper()
-	md, err := metadata.Parse([]byte(metadataJSON(noteColumns)))
+	md, err := metadata.Parse([]byte(metadataJSON(noteColumns, limit)))
 	if err != nil {
 		e.t.Fatal(err)
 	}

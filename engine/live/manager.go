@@ -598,6 +598,9 @@ func (m *Manager) deliverStream(c *cohort, s *subscriber, root json.RawMessage) 
 	full := false
 	if b, ok := s.values[s.plan.Batch].(string); ok {
 		n, err := strconv.Atoi(b)
+		if s.plan.MaxBatch > 0 {
+			n = min(n, s.plan.MaxBatch)
+		}
 		full = err == nil && len(res.Rows) >= n
 	}
 	s.sink.Next(response(s.alias, rows))

@@ -230,6 +230,13 @@ func TestStream(t *testing.T) {
 		e.exec(`INSERT INTO note (owner, seq) VALUES (1, 0), (1, 50)`) // 50 is behind the cursor
 		waitRows(t, r, "note_stream", 2, `{"seq":5}`, `{"seq":4}`, `{"seq":3}`, `{"seq":2}`, `{"seq":1}`, `{"seq":0}`)
 	})
+	t.Run("permission limit below batch_size", func(t *testing.T) {
+		e := newEnv(t, false, nil)
+		e.setSchema(allNoteColumns, 2)
+		e.exec(`INSERT INTO note (owner) SELECT 1 FROM generate_series(1, 5)`)
+		r, _ := e.subscribe(user("1"), `subscription { note_stream(batch_size: 10, cursor: {initial_value: {id: 0}}) { id } }`, nil)
+		waitRows(t, r, "note_stream", 2, `{"id":1}`, `{"id":2}`, `{"id":3}`, `{"id":4}`, `{"id":5}`)
+	})
 	t.Run("two columns", func(t *testing.T) {
 		e := newEnv(t, false, nil)
 		e.exec(`INSERT INTO note (id, owner, seq) VALUES (1, 1, 1), (2, 1, 1), (3, 1, 2), (4, 1, 0)`)
@@ -260,7 +267,7 @@ func TestSchemaChange(t *testing.T) {
 		waitFor(t, "first results", func() bool { return r.count() == 1 })
 	}
 	cohorts := e.m.cohortCount()
-	e.setSchema(`["id", "owner", "seq"]`)
+	e.setSchema(`["id", "owner", "seq"]`, 0)
 	e.m.SchemaChanged()
 	waitFor(t, "the end of the subscription that lost its field", func() bool {
 		lost.mu.Lock()

@@ -1,6 +1,6 @@
 -- role: user
 -- query: subscription { t0000_aggregate(where: {flag: {_eq: true}}) { aggregate { count } } }
--- alias: t0000_aggregate stream: false cursor: [] batch: 0 tables: [public.t0000]
+-- alias: t0000_aggregate stream: false cursor: [] batch: 0 max batch: 0 tables: [public.t0000]
 
 SELECT (SELECT json_build_object('aggregate', json_build_object('count', count(*))) FROM (SELECT _t1.* FROM public.t0000 AS _t1 WHERE _t1.id = $1::text::int4 AND _t1.flag = $2::text::bool LIMIT $3::text::integer) AS _t1) AS root;
 -- $1 session="x-hasura-user-id"

@@ -1,6 +1,6 @@
 -- role: user
 -- query: subscription { one: t0000_by_pk(id: 3) { id name } }
--- alias: one stream: false cursor: [] batch: 0 tables: [public.t0000]
+-- alias: one stream: false cursor: [] batch: 0 max batch: 0 tables: [public.t0000]
 
 SELECT (SELECT json_build_object('id', _t1.id, 'name', _t1.name) FROM (SELECT _t1.* FROM public.t0000 AS _t1 WHERE _t1.id = $1::text::int4 AND _t1.id = $2::text::int4) AS _t1) AS root;
 -- $1 value="3"

@@ -1,6 +1,6 @@
 -- role: user
 -- query: subscription { t0002 { id } }
--- alias: t0002 stream: false cursor: [] batch: 0 tables: [public.t0002]
+-- alias: t0002 stream: false cursor: [] batch: 0 max batch: 0 tables: [public.t0002]
 
 SELECT (SELECT coalesce(json_agg(json_build_object('id', _t1.id)), '[]') FROM (SELECT _t1.* FROM public.t0002 AS _t1 WHERE (_t1.flag = $1::text::bool OR _t1.id = ANY($2::text::int4[]))) AS _t1) AS root;
 -- $1 value="true"
