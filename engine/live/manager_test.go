@@ -385,3 +385,30 @@ func TestExecutionError(t *testing.T) {
 		t.Fatalf("%d messages (ended %v) after the same error again: %v", n, ended, r.messages())
 	}
 }
+
+// TestBatches: a wake-up costs one statement per BatchSize subscribers of
+// the cohort, whatever their number of distinct users.
+func TestBatches(t *testing.T) {
+	e := newEnv(t, false, func(m *Manager) { m.BatchSize = 100 })
+	e.exec(`INSERT INTO note (owner) SELECT i % 7 FROM generate_series(1, 30) AS i`)
+	var recs []*recorder
+	for i := range 250 {
+		r, _ := e.subscribe(user(strconv.Itoa(i%7)), `subscription { `+notesQuery+` }`, nil)
+		recs = append(recs, r)
+	}
+	for _, r := range recs {
+		waitFor(t, "first results", func() bool { return r.count() == 1 })
+	}
+	before := e.m.Statements()
+	e.exec(`UPDATE note SET body = 'x' WHERE owner = 3`)
+	for i, r := range recs {
+		want := 1
+		if i%7 == 3 {
+			want = 2
+		}
+		waitFor(t, fmt.Sprintf("subscriber %d's messages", i), func() bool { return r.count() == want })
+	}
+	if n := e.m.Statements() - before; n != 3 {
+		t.Errorf("%d statements for a wake-up of 250 subscribers in batches of 100, want 3", n)
+	}
+}
