@@ -10,6 +10,7 @@ import (
 	"github.com/stratagql/strata/engine/catalog"
 	"github.com/stratagql/strata/engine/gqlcollect"
 	"github.com/stratagql/strata/engine/hasuraerr"
+	"github.com/stratagql/strata/engine/metadata"
 	"github.com/stratagql/strata/engine/schema"
 )
 
@@ -98,6 +99,19 @@ type compiler struct {
 	opts  Options
 	args  []Arg
 	n     int // alias counter
+	// tables records the tables the compiled SQL reads (see from), for
+	// subscriptions to know what to watch.
+	tables map[metadata.QualifiedTable]bool
+}
+
+// from returns the qualified name of a table read by the SQL being
+// compiled, and records that it is read.
+func (c *compiler) from(t *schema.Table) string {
+	if c.tables == nil {
+		c.tables = map[metadata.QualifiedTable]bool{}
+	}
+	c.tables[t.Name] = true
+	return qualified(t)
 }
 
 func (c *compiler) newAlias(prefix string) string {
@@ -117,6 +131,16 @@ func (c *compiler) rootField(f *ast.Field) (*RootField, error) {
 		return nil, validationErr([]string{"selectionSet", f.Name}, "field '%s' not found in type: 'query_root'", f.Name)
 	}
 	c.args = nil
+	sql, err := c.selectRoot(root, f)
+	if err != nil {
+		return nil, err
+	}
+	return &RootField{Alias: f.Alias, Kind: FieldSQL, SQL: sql, Args: c.args}, nil
+}
+
+// selectRoot compiles a select root field (a list, an aggregate or a
+// _by_pk) into a statement returning one row with one json column, root.
+func (c *compiler) selectRoot(root *schema.RootField, f *ast.Field) (string, error) {
 	path := []string{"selectionSet", f.Alias}
 	var sql string
 	var err error
@@ -131,9 +155,9 @@ func (c *compiler) rootField(f *ast.Field) (*RootField, error) {
 		err = hasuraerr.New(hasuraerr.CodeNotSupported, "$", "unsupported root field %s", f.Name)
 	}
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	return &RootField{Alias: f.Alias, Kind: FieldSQL, SQL: "SELECT (" + sql + ") AS root", Args: c.args}, nil
+	return "SELECT (" + sql + ") AS root", nil
 }
 
 // collect flattens a selection set into its fields for the given object

@@ -59,7 +59,7 @@ func (c *compiler) orderBy(t *schema.Table, alias string, v *ast.Value, path []s
 			if err != nil {
 				return nil, nil, err
 			}
-			from := " FROM " + qualified(r.Target) + " AS " + ta + " WHERE " + cond + " LIMIT 1)"
+			from := " FROM " + c.from(r.Target) + " AS " + ta + " WHERE " + cond + " LIMIT 1)"
 			for _, term := range sub {
 				expr, dir := splitTerm(term)
 				terms = append(terms, "(SELECT "+expr+from+" "+dir)
@@ -85,7 +85,7 @@ func (c *compiler) aggregateOrderBy(r *schema.Relationship, alias string, v *ast
 		if err != nil {
 			return nil, err
 		}
-		from := " FROM " + qualified(r.Target) + " AS " + ta + " WHERE " + cond + ")"
+		from := " FROM " + c.from(r.Target) + " AS " + ta + " WHERE " + cond + ")"
 		if fn.Name == "count" {
 			dir, err := direction(fv, fpath)
 			if err != nil {

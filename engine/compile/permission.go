@@ -135,7 +135,7 @@ func (c *compiler) permField(t *schema.Table, alias, root, name string, v json.R
 			if err != nil {
 				return "", err
 			}
-			return "EXISTS (SELECT 1 FROM " + qualified(r.Target) + " AS " + ta + " WHERE " + joinCond(r, alias)(ta) + " AND " + inner + ")", nil
+			return "EXISTS (SELECT 1 FROM " + c.from(r.Target) + " AS " + ta + " WHERE " + joinCond(r, alias)(ta) + " AND " + inner + ")", nil
 		}
 	}
 	for _, r := range t.Relationships {
@@ -241,7 +241,7 @@ func (c *compiler) permExists(v json.RawMessage) (string, error) {
 				}
 				where = w
 			}
-			return "EXISTS (SELECT 1 FROM " + qualified(t) + " AS " + ta + " WHERE " + where + ")", nil
+			return "EXISTS (SELECT 1 FROM " + c.from(t) + " AS " + ta + " WHERE " + where + ")", nil
 		}
 	}
 	return "", hasuraerr.New(hasuraerr.CodeUnexpected, "$", "table %q used in _exists is not tracked", name.Name)

@@ -112,7 +112,7 @@ func (c *compiler) selectArgs(t *schema.Table, f *ast.Field, join func(alias str
 		}
 		b.WriteString(") ")
 	}
-	b.WriteString(alias + ".* FROM " + qualified(t) + " AS " + alias)
+	b.WriteString(alias + ".* FROM " + c.from(t) + " AS " + alias)
 	if len(where) > 0 {
 		b.WriteString(" WHERE " + strings.Join(where, " AND "))
 	}
@@ -194,7 +194,7 @@ func (c *compiler) selectByPk(t *schema.Table, f *ast.Field, path []string) (str
 	if perm != "" {
 		conds = append(conds, perm)
 	}
-	from := "(SELECT " + alias + ".* FROM " + qualified(t) + " AS " + alias + " WHERE " + strings.Join(conds, " AND ") + ") AS " + alias
+	from := "(SELECT " + alias + ".* FROM " + c.from(t) + " AS " + alias + " WHERE " + strings.Join(conds, " AND ") + ") AS " + alias
 	obj, joins, err := c.object(t, alias, f.SelectionSet, path)
 	if err != nil {
 		return "", err
@@ -313,7 +313,7 @@ func (c *compiler) relationship(r *schema.Relationship, parent string, f *ast.Fi
 	if err != nil {
 		return "", err
 	}
-	from := "(SELECT " + alias + ".* FROM " + qualified(r.Target) + " AS " + alias +
+	from := "(SELECT " + alias + ".* FROM " + c.from(r.Target) + " AS " + alias +
 		" WHERE " + cond + " LIMIT 1) AS " + alias
 	obj, joins, err := c.object(r.Target, alias, f.SelectionSet, path)
 	if err != nil {

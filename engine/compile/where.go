@@ -79,7 +79,7 @@ func (c *compiler) boolExp(t *schema.Table, alias string, v *ast.Value, path []s
 				if err != nil {
 					return "", err
 				}
-				conds = append(conds, "EXISTS (SELECT 1 FROM "+qualified(r.Target)+" AS "+ta+
+				conds = append(conds, "EXISTS (SELECT 1 FROM "+c.from(r.Target)+" AS "+ta+
 					" WHERE "+cond+" AND "+inner+")")
 			default:
 				return "", validationErr(cpath, "field '%s' not found in type: '%s_bool_exp'", ch.Name, t.TypeName)
@@ -243,7 +243,7 @@ func (c *compiler) aggregatePredicate(r *schema.Relationship, alias string, v *a
 			}
 			count = "count(" + arg + ")"
 		}
-		expr := "(SELECT " + count + " FROM " + qualified(r.Target) + " AS " + ta + " WHERE " + where + ")"
+		expr := "(SELECT " + count + " FROM " + c.from(r.Target) + " AS " + ta + " WHERE " + where + ")"
 		p, err := c.comparison(expr, countColumn, predicate, append(fpath, "predicate"))
 		if err != nil {
 			return "", err

@@ -53,6 +53,11 @@ type Config struct {
 	HTTPIdleTimeout         time.Duration
 	MetadataFile            string
 	MetadataConfigMap       string
+	// Live queries and streaming subscriptions (see package live).
+	LiveQueriesRefetchInterval      time.Duration
+	LiveQueriesBatchSize            int
+	StreamingQueriesRefetchInterval time.Duration
+	StreamingQueriesBatchSize       int
 
 	// CORS is the parsed CORSDomain; nil when CORS is disabled.
 	CORS *server.CORSPolicy
@@ -241,6 +246,17 @@ var Options = []Option{
 			c.MetadataConfigMap = v
 			return nil
 		}},
+	{"HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL", "live-queries-multiplexed-refetch-interval", "1000", "milliseconds between refetches of a live query cohort when no change woke it",
+		func(c *Config, v string) (err error) { c.LiveQueriesRefetchInterval, err = parseMillis(v); return err }},
+	{"HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_BATCH_SIZE", "live-queries-multiplexed-batch-size", "100", "live query subscribers evaluated by one multiplexed statement",
+		func(c *Config, v string) (err error) { c.LiveQueriesBatchSize, err = parsePositive(v); return err }},
+	{"HASURA_GRAPHQL_STREAMING_QUERIES_MULTIPLEXED_REFETCH_INTERVAL", "streaming-queries-multiplexed-refetch-interval", "1000", "milliseconds between refetches of a streaming subscription cohort when no change woke it",
+		func(c *Config, v string) (err error) {
+			c.StreamingQueriesRefetchInterval, err = parseMillis(v)
+			return err
+		}},
+	{"HASURA_GRAPHQL_STREAMING_QUERIES_MULTIPLEXED_BATCH_SIZE", "streaming-queries-multiplexed-batch-size", "100", "streaming subscribers evaluated by one multiplexed statement",
+		func(c *Config, v string) (err error) { c.StreamingQueriesBatchSize, err = parsePositive(v); return err }},
 }
 
 // Parse builds a Config from command-line arguments and the environment
@@ -444,4 +460,10 @@ func fmtHostPort(host string, port int) string {
 		return "[" + host + "]:" + strconv.Itoa(port)
 	}
 	return host + ":" + strconv.Itoa(port)
+}
+
+// parseMillis parses a positive number of milliseconds.
+func parseMillis(v string) (time.Duration, error) {
+	n, err := parsePositive(v)
+	return time.Duration(n) * time.Millisecond, err
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/stratagql/strata/engine/compile"
 	"github.com/stratagql/strata/engine/hasuraerr"
 )
 
@@ -43,6 +44,9 @@ func fromGQLErrorIn(doc *ast.QueryDocument, err error) *hasuraerr.Error {
 	}
 	msg := one.Message
 	path := "$"
+	if one.Rule == "SingleFieldSubscriptions" {
+		return &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: compile.SingleRootFieldMessage, Path: "$"}
+	}
 	if one.Rule == "" && len(one.Path) == 0 && one.Locations != nil && !strings.HasPrefix(msg, "Field") {
 		// Syntax errors come from the parser with a location but no rule.
 		if isSyntaxError(one) {
