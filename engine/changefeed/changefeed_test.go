@@ -1,6 +1,7 @@
 package changefeed_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -290,7 +291,8 @@ func TestRunReturnsOnCancelWithoutGoroutines(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			pool := newPool(t, tc.url)
-			feed := changefeed.New(pool, quiet())
+			warned := make(chan struct{}, 1)
+			feed := changefeed.New(pool, slog.New(signalHandler{warned}))
 			w, cancelW := feed.Watch([]metadata.QualifiedTable{qt("a")})
 			defer cancelW()
 			before := runtime.NumGoroutine()
@@ -299,6 +301,8 @@ func TestRunReturnsOnCancelWithoutGoroutines(t *testing.T) {
 			go func() { done <- feed.Run(ctx) }()
 			if tc.name == "listening" {
 				waitWake(t, w, "feed listening")
+			} else {
+				waitWake(t, warned, "feed failing to listen")
 			}
 			cancel()
 			select {
@@ -320,6 +324,21 @@ func TestRunReturnsOnCancelWithoutGoroutines(t *testing.T) {
 		})
 	}
 }
+
+// signalHandler is a slog.Handler signalling ch (without blocking) on
+// every warning.
+type signalHandler struct{ ch chan struct{} }
+
+func (h signalHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (h signalHandler) Handle(context.Context, slog.Record) error {
+	select {
+	case h.ch <- struct{}{}:
+	default:
+	}
+	return nil
+}
+func (h signalHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h signalHandler) WithGroup(string) slog.Handler      { return h }
 
 // triggers lists the change triggers as "table:name", with their oids.
 func triggers(t *testing.T, pool *pgxpool.Pool) map[string]uint32 {
@@ -358,7 +377,8 @@ func TestSyncIsIdempotentAndDropsUntrackedTriggers(t *testing.T) {
 	ctx := context.Background()
 	url := testdb.New(t, schemaSQL)
 	pool := newPool(t, url)
-	feed := changefeed.New(pool, quiet())
+	var logged bytes.Buffer
+	feed := changefeed.New(pool, slog.New(slog.NewTextHandler(&logged, nil)))
 	ab := []metadata.QualifiedTable{qt("a"), qt("b"), qt("missing")}
 	if err := feed.Sync(ctx, ab); err != nil {
 		t.Fatal(err)
@@ -371,8 +391,12 @@ func TestSyncIsIdempotentAndDropsUntrackedTriggers(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT xmin::text FROM pg_proc WHERE oid = to_regprocedure($1)`, changefeed.Function+"()").Scan(&fnVersion); err != nil {
 		t.Fatal(err)
 	}
+	logged.Reset()
 	if err := feed.Sync(ctx, ab); err != nil {
 		t.Fatal(err)
+	}
+	if logged.Len() != 0 {
+		t.Fatalf("second Sync did some work:\n%s", logged.String())
 	}
 	second := triggers(t, pool)
 	if len(second) != len(first) {
