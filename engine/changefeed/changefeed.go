@@ -27,6 +27,13 @@
 // commits of notifying transactions on a global lock; see the benchmark in
 // this package for the measured cost.
 //
+// Writes that fire no trigger go unnoticed until the fallback interval:
+// changes applied by logical replication (its workers run with
+// session_replication_role = replica, which skips ordinary triggers), and
+// anything else run in that mode. LISTEN needs a session of its own: behind
+// PgBouncer in transaction mode, or on a hot standby, Run cannot listen
+// (it keeps retrying and logging), and readers rely on the fallback.
+//
 // Wake-ups after a gap. Each time the LISTEN connection is (re)established,
 // every watcher is woken once, because changes made while nobody listened
 // were not notified to this Feed.
@@ -35,6 +42,7 @@ package changefeed
 import (
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -86,6 +94,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger) *Feed {
 // pending are merged into it.
 func (f *Feed) Watch(tables []metadata.QualifiedTable) (<-chan struct{}, func()) {
 	w := &watcher{ch: make(chan struct{}, 1)}
+	tables = slices.Clone(tables) // cancel reads them after the caller may have reused its slice
 	f.mu.Lock()
 	for _, t := range tables {
 		set := f.watchers[t]
@@ -134,7 +143,9 @@ func (f *Feed) wakeAll() {
 	}
 }
 
-// payload renders the notification payload naming t.
+// payload renders the notification payload naming t: PostgreSQL's
+// identifiers have at most 63 bytes, so it stays far below pg_notify's limit
+// of 8000 bytes even when JSON escapes every byte.
 func payload(t metadata.QualifiedTable) string {
 	b, _ := json.Marshal([]string{t.Schema, t.Name})
 	return string(b)

@@ -2,6 +2,7 @@ package changefeed
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/stratagql/strata/engine/metadata"
@@ -17,6 +18,12 @@ func TestPayloadRoundTrip(t *testing.T) {
 		if !ok || got != tab {
 			t.Fatalf("parsePayload(payload(%v)) = %v, %v", tab, got, ok)
 		}
+	}
+	// The longest identifiers (63 bytes), all escaped by JSON, stay far
+	// below pg_notify's 8000-byte payload limit.
+	worst := strings.Repeat("\x01", 63)
+	if n := len(payload(metadata.QualifiedTable{Schema: worst, Name: worst})); n >= 8000 {
+		t.Fatalf("worst payload: %d bytes", n)
 	}
 	for _, bad := range []string{"", "public.a", `["a"]`, `["a","b","c"]`, `{"schema":"a"}`} {
 		if _, ok := parsePayload(bad); ok {
