@@ -380,9 +380,12 @@ func TestSyncIsIdempotentAndDropsUntrackedTriggers(t *testing.T) {
 	var logged bytes.Buffer
 	feed := changefeed.New(pool, slog.New(slog.NewTextHandler(&logged, nil)))
 	ab := []metadata.QualifiedTable{qt("a"), qt("b"), qt("missing")}
+	wa, cancel := feed.Watch([]metadata.QualifiedTable{qt("a")})
+	defer cancel()
 	if err := feed.Sync(ctx, ab); err != nil {
 		t.Fatal(err)
 	}
+	waitWake(t, wa, "watcher of a when Sync made its trigger")
 	first := triggers(t, pool)
 	if got := tablesOf(first); len(got) != 2 || got["a"] != 1 || got["b"] != 1 {
 		t.Fatalf("triggers after first Sync: %v", first)
@@ -397,6 +400,11 @@ func TestSyncIsIdempotentAndDropsUntrackedTriggers(t *testing.T) {
 	}
 	if logged.Len() != 0 {
 		t.Fatalf("second Sync did some work:\n%s", logged.String())
+	}
+	select {
+	case <-wa:
+		t.Fatal("second Sync woke the watcher of a")
+	default:
 	}
 	second := triggers(t, pool)
 	if len(second) != len(first) {

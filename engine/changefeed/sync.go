@@ -90,7 +90,8 @@ WHERE NOT t.tgisinternal AND starts_with(t.tgname, '` + TriggerPrefix + `')`
 // and views of the database): it creates the function in hdb_catalog if it
 // is missing or different, creates the missing triggers and drops those of
 // relations no longer tracked. When everything is in place it changes
-// nothing. Several engines may Sync the same database at once. Each trigger
+// nothing. It wakes the watchers of a table or view it created a trigger
+// for, since writes made before went unnoticed. Several engines may Sync the same database at once. Each trigger
 // is created or dropped in its own short transaction, so that Sync never
 // holds many tables' locks at once; a trigger that cannot be created (no
 // privilege, lock timeout) does not stop the others: Sync reports them all
@@ -139,7 +140,10 @@ func (f *Feed) Sync(ctx context.Context, tables []metadata.QualifiedTable) error
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("create trigger on %s for %s: %w", tr.Rel.Display(), tr.Target.Display(), err))
+			continue
 		}
+		// Writes made before this trigger existed were not notified.
+		f.wake(tr.Target)
 	}
 	if len(create)+len(drop) > 0 {
 		f.log.Info("change feed triggers synchronised", "to_create", len(create), "to_drop", len(drop), "failed", len(errs))
