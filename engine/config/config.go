@@ -53,6 +53,7 @@ type Config struct {
 	HTTPIdleTimeout         time.Duration
 	MetadataFile            string
 	MetadataConfigMap       string
+	ChangeFeed              bool
 
 	// CORS is the parsed CORSDomain; nil when CORS is disabled.
 	CORS *server.CORSPolicy
@@ -241,6 +242,8 @@ var Options = []Option{
 			c.MetadataConfigMap = v
 			return nil
 		}},
+	{"STRATA_CHANGE_FEED", "change-feed", "true", "install statement-level triggers (in hdb_catalog, on tracked tables) that notify writes, so that subscriptions refetch only when a table they read changed; false: no triggers installed, subscriptions refetch at the refetch interval only",
+		func(c *Config, v string) (err error) { c.ChangeFeed, err = parseBool(v); return err }},
 }
 
 // Parse builds a Config from command-line arguments and the environment
