@@ -31,7 +31,8 @@
 // four concurrent clients' throughput fell by about half (BenchmarkInsertCost
 // and pgbench; measure your own with
 // `go test -run '^$' -bench InsertCost ./engine/changefeed/`). Write-heavy
-// databases that need no subscriptions can turn the feed off.
+// databases that need no subscriptions can turn the feed off
+// (STRATA_CHANGE_FEED=false).
 //
 // Writes that fire no trigger go unnoticed until the fallback interval:
 // changes applied by logical replication (its workers run with

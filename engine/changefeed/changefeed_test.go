@@ -527,3 +527,20 @@ func TestViewsPartitionsInheritanceAndOddNames(t *testing.T) {
 		}
 	}
 }
+
+// A connection that keeps failing soon after it opened is re-opened after
+// a growing backoff, not in a loop (each reconnection wakes every watcher).
+func TestFlappingConnectionBacksOff(t *testing.T) {
+	h := start(t, nil)
+	began := time.Now()
+	pid := int32(0)
+	for range 4 {
+		pid = h.listener(pid)
+		h.exec("SELECT pg_terminate_backend($1)", pid)
+	}
+	h.listener(pid)
+	// The reconnections waited at least 100, 200, 400 and 800 ms.
+	if d := time.Since(began); d < 1500*time.Millisecond {
+		t.Fatalf("four reconnections in %s, want backoff", d)
+	}
+}

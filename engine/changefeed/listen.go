@@ -29,36 +29,37 @@ const (
 // Run LISTENs on a dedicated connection (opened with the pool's connection
 // settings, outside the pool) and wakes the watchers of each table notified,
 // until ctx ends; it then returns nil, leaving no goroutine behind. When the
-// connection fails it reconnects with a growing backoff, and each time it
-// is listening again (including the first time) it wakes every watcher
-// once, since changes made in between were not notified to it.
+// connection fails it reconnects after a backoff (growing while
+// connections fail or last only briefly, so that a flapping connection
+// cannot cause a storm of reconnections and wake-ups), and each time it is
+// listening again (including the first time) it wakes every watcher once,
+// since changes made in between were not notified to it.
 func (f *Feed) Run(ctx context.Context) error {
 	backoff := minBackoff
-	for ctx.Err() == nil {
+	for {
 		conn, err := f.listen(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				break
+		if err == nil {
+			f.wakeAll()
+			started := time.Now()
+			err = f.relay(ctx, conn)
+			closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), checkTimeout)
+			_ = conn.Close(closeCtx)
+			cancel()
+			if time.Since(started) > maxBackoff {
+				backoff = minBackoff
 			}
-			f.log.Warn("change feed: cannot listen, retrying", "error", err, "retry_in", backoff.String())
-			select {
-			case <-ctx.Done():
-			case <-time.After(backoff):
-			}
-			backoff = min(backoff*2, maxBackoff)
-			continue
 		}
-		backoff = minBackoff
-		f.wakeAll()
-		err = f.relay(ctx, conn)
-		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), checkTimeout)
-		_ = conn.Close(closeCtx)
-		cancel()
-		if err != nil && ctx.Err() == nil {
-			f.log.Warn("change feed: listen connection failed, reconnecting", "error", err)
+		if ctx.Err() != nil {
+			return nil
 		}
+		f.log.Warn("change feed: not listening, reconnecting", "error", err, "retry_in", backoff.String())
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, maxBackoff)
 	}
-	return nil
 }
 
 // listen opens the dedicated connection and LISTENs on Channel.
