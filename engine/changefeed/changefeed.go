@@ -15,7 +15,9 @@
 // notify the view's name. A tracked partitioned (or inheritance parent)
 // table gets triggers on itself and on every partition or child, since a
 // statement-level trigger only fires for statements naming its own table;
-// they notify the parent's name. Materialized views and foreign tables cannot
+// they notify the parent's name. Likewise a tracked partition or child
+// gets triggers on its ancestors, which writes to it can go through.
+// Materialized views and foreign tables cannot
 // be observed this way (nor tables read only through functions a view
 // calls): their readers rely on the fallback refetch interval. A partition
 // attached after the last Sync is observed from the next Sync on.

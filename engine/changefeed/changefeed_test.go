@@ -486,7 +486,7 @@ CREATE TABLE "we.ird"."it's a \table" (id int);
 
 func TestViewsPartitionsInheritanceAndOddNames(t *testing.T) {
 	odd := metadata.QualifiedTable{Schema: "we.ird", Name: `it's a \table`}
-	h := start(t, []metadata.QualifiedTable{qt("ab2"), qt("m"), qt("p"), qt("b"), odd}, viewsSQL)
+	h := start(t, []metadata.QualifiedTable{qt("ab2"), qt("m"), qt("p"), qt("b"), qt("p2a"), qt("c"), odd}, viewsSQL)
 	wv, c1 := h.feed.Watch([]metadata.QualifiedTable{qt("ab2")})
 	defer c1()
 	wp, c2 := h.feed.Watch([]metadata.QualifiedTable{qt("p")})
@@ -516,6 +516,19 @@ func TestViewsPartitionsInheritanceAndOddNames(t *testing.T) {
 	}
 	h.exec("INSERT INTO c VALUES (5, 5, 5)")
 	waitWake(t, wb, "inheritance parent b: insert into child c")
+
+	// A tracked partition or inheritance child is written through its
+	// ancestors too.
+	wleaf, c5 := h.feed.Watch([]metadata.QualifiedTable{qt("p2a")})
+	defer c5()
+	wc, c6 := h.feed.Watch([]metadata.QualifiedTable{qt("c")})
+	defer c6()
+	h.exec("INSERT INTO p VALUES (160, 1)")
+	waitWake(t, wleaf, "partition p2a: insert into p")
+	h.exec("UPDATE b SET v = v + 1")
+	waitWake(t, wc, "inheritance child c: update of b")
+	h.exec("INSERT INTO p1 VALUES (3, 1)")
+	h.noWake(wleaf, "partition p2a: insert into its sibling p1")
 
 	h.exec(`INSERT INTO "we.ird"."it's a \table" VALUES (1)`)
 	waitWake(t, wo, "odd name")

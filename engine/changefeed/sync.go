@@ -49,10 +49,12 @@ type trigger struct {
 }
 
 // observedSQL lists, for each tracked relation that exists, the tables whose
-// writes change what it reads: itself (a table), the tables a view reads
-// (recursively through views), and the partitions and inheritance children
-// of each (recursively). Only ordinary and partitioned tables outside
-// PostgreSQL's own schemas qualify.
+// write statements can change what it reads: itself (a table), the tables a
+// view reads (recursively through views), the partitions and inheritance
+// children of each (recursively), and the ancestors of all those (a
+// statement on a parent writes rows of its partitions and children, and
+// fires only the parent's statement triggers). Only ordinary and
+// partitioned tables outside PostgreSQL's own schemas qualify.
 const observedSQL = `WITH RECURSIVE edges(parent, child) AS (
   SELECT r.ev_class, d.refobjid
   FROM pg_rewrite r
@@ -70,9 +72,13 @@ const observedSQL = `WITH RECURSIVE edges(parent, child) AS (
   SELECT schema, name, relid FROM target
   UNION
   SELECT o.schema, o.name, e.child FROM observed o JOIN edges e ON e.parent = o.relid
+), ancestors(schema, name, relid) AS (
+  SELECT schema, name, relid FROM observed
+  UNION
+  SELECT a.schema, a.name, i.inhparent FROM ancestors a JOIN pg_inherits i ON i.inhrelid = a.relid
 )
 SELECT o.schema, o.name, n.nspname, c.relname
-FROM observed o
+FROM ancestors o
 JOIN pg_class c ON c.oid = o.relid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p')
