@@ -1,12 +1,13 @@
 package changefeed
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -220,17 +221,11 @@ func plan(needed, installed []trigger) (create, drop []trigger) {
 			drop = append(drop, tr)
 		}
 	}
-	less := func(s []trigger) func(i, j int) bool {
-		return func(i, j int) bool {
-			a, b := s[i], s[j]
-			if a.Rel != b.Rel {
-				return a.Rel.Schema < b.Rel.Schema || a.Rel.Schema == b.Rel.Schema && a.Rel.Name < b.Rel.Name
-			}
-			return a.Name < b.Name
-		}
+	order := func(a, b trigger) int {
+		return cmp.Or(cmp.Compare(a.Rel.Schema, b.Rel.Schema), cmp.Compare(a.Rel.Name, b.Rel.Name), cmp.Compare(a.Name, b.Name))
 	}
-	sort.Slice(create, less(create))
-	sort.Slice(drop, less(drop))
+	slices.SortFunc(create, order)
+	slices.SortFunc(drop, order)
 	return create, drop
 }
 
