@@ -22,6 +22,9 @@ import (
 // deadline bounds every wait for something that should happen.
 const deadline = 15 * time.Second
 
+// pollEvery is the pause between two looks at a condition being waited for.
+const pollEvery = 10 * time.Millisecond
+
 const schemaSQL = `
 CREATE TABLE a (id int PRIMARY KEY, v int);
 CREATE TABLE b (id int PRIMARY KEY, v int);
@@ -256,7 +259,7 @@ func (h *harness) listener(old int32) int32 {
 		if time.Now().After(end) {
 			h.t.Fatalf("listener connections: %v, want one", pids)
 		}
-		runtime.Gosched()
+		time.Sleep(pollEvery)
 	}
 }
 
@@ -319,7 +322,7 @@ func TestRunReturnsOnCancelWithoutGoroutines(t *testing.T) {
 					buf := make([]byte, 1<<20)
 					t.Fatalf("goroutines: %d after Run, %d before\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
 				}
-				runtime.Gosched()
+				time.Sleep(pollEvery)
 			}
 		})
 	}
