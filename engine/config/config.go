@@ -58,6 +58,7 @@ type Config struct {
 	LiveQueriesBatchSize            int
 	StreamingQueriesRefetchInterval time.Duration
 	StreamingQueriesBatchSize       int
+	ChangeFeed                      bool
 
 	// CORS is the parsed CORSDomain; nil when CORS is disabled.
 	CORS *server.CORSPolicy
@@ -257,6 +258,8 @@ var Options = []Option{
 		}},
 	{"HASURA_GRAPHQL_STREAMING_QUERIES_MULTIPLEXED_BATCH_SIZE", "streaming-queries-multiplexed-batch-size", "100", "streaming subscribers evaluated by one multiplexed statement",
 		func(c *Config, v string) (err error) { c.StreamingQueriesBatchSize, err = parsePositive(v); return err }},
+	{"STRATA_CHANGE_FEED", "change-feed", "true", "install statement-level triggers (in hdb_catalog, on tracked tables) that notify writes, so that subscriptions refetch only when a table they read changed; false: no triggers installed, subscriptions refetch at the refetch interval only",
+		func(c *Config, v string) (err error) { c.ChangeFeed, err = parseBool(v); return err }},
 }
 
 // Parse builds a Config from command-line arguments and the environment

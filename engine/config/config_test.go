@@ -200,3 +200,18 @@ func TestREADMEListsEveryOption(t *testing.T) {
 		t.Fatalf("README.md's configuration table is out of date; replace it with:\n%s", b.String())
 	}
 }
+
+func TestChangeFeedOption(t *testing.T) {
+	e := map[string]string{"HASURA_GRAPHQL_DATABASE_URL": dbURL}
+	if c, err := Parse(nil, env(e), io.Discard); err != nil || !c.ChangeFeed {
+		t.Fatalf("change feed must be on by default: %+v %v", c, err)
+	}
+	e["STRATA_CHANGE_FEED"] = "false"
+	if c, err := Parse(nil, env(e), io.Discard); err != nil || c.ChangeFeed {
+		t.Fatalf("STRATA_CHANGE_FEED=false: %+v %v", c, err)
+	}
+	e["STRATA_CHANGE_FEED"] = "sometimes"
+	if _, err := Parse(nil, env(e), io.Discard); err == nil {
+		t.Fatal("STRATA_CHANGE_FEED=sometimes accepted")
+	}
+}

@@ -1,0 +1,111 @@
+package changefeed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ApplicationName is the application_name of the LISTEN connection, so that
+// it can be told apart in pg_stat_activity.
+const ApplicationName = "strata-changefeed"
+
+const (
+	// minBackoff and maxBackoff bound the wait between reconnection
+	// attempts (doubling from the first to the second).
+	minBackoff = 100 * time.Millisecond
+	maxBackoff = 5 * time.Second
+	// idleCheck is how long the connection may stay silent before Run
+	// checks that it is still alive (a peer that vanished without closing
+	// the TCP connection would otherwise go unnoticed).
+	idleCheck = 30 * time.Second
+	// checkTimeout bounds that check.
+	checkTimeout = 5 * time.Second
+)
+
+// Run LISTENs on a dedicated connection (opened with the pool's connection
+// settings, outside the pool) and wakes the watchers of each table notified,
+// until ctx ends; it then returns nil, leaving no goroutine behind. When the
+// connection fails it reconnects after a backoff (growing while
+// connections fail or last only briefly, so that a flapping connection
+// cannot cause a storm of reconnections and wake-ups), and each time it is
+// listening again (including the first time) it wakes every watcher once,
+// since changes made in between were not notified to it.
+func (f *Feed) Run(ctx context.Context) error {
+	backoff := minBackoff
+	for {
+		conn, err := f.listen(ctx)
+		if err == nil {
+			f.wakeAll()
+			started := time.Now()
+			err = f.relay(ctx, conn)
+			closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), checkTimeout)
+			_ = conn.Close(closeCtx)
+			cancel()
+			if time.Since(started) > maxBackoff {
+				backoff = minBackoff
+			}
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		f.log.Warn("change feed: not listening, reconnecting", "error", err, "retry_in", backoff.String())
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, maxBackoff)
+	}
+}
+
+// listen opens the dedicated connection and LISTENs on Channel.
+func (f *Feed) listen(ctx context.Context) (*pgx.Conn, error) {
+	cfg := f.pool.Config().ConnConfig.Copy()
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	cfg.RuntimeParams["application_name"] = ApplicationName
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+		_ = conn.Close(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("LISTEN %s: %w", Channel, err)
+	}
+	return conn, nil
+}
+
+// relay wakes the watchers of each notified table until ctx ends (nil) or
+// the connection fails (the error).
+func (f *Feed) relay(ctx context.Context, conn *pgx.Conn) error {
+	for {
+		wctx, cancel := context.WithTimeout(ctx, idleCheck)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		if ctx.Err() != nil {
+			return nil
+		}
+		switch {
+		case err == nil:
+			if t, ok := parsePayload(n.Payload); ok {
+				f.wake(t)
+			} else {
+				f.log.Debug("change feed: ignoring a notification it did not send", "payload", n.Payload)
+			}
+		case errors.Is(err, context.DeadlineExceeded):
+			cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+			err = conn.Ping(cctx)
+			cancel()
+			if err != nil && ctx.Err() == nil {
+				return fmt.Errorf("check idle connection: %w", err)
+			}
+		default:
+			return err
+		}
+	}
+}
