@@ -16,8 +16,8 @@ import (
 	"github.com/stratagql/strata/engine/metadata"
 )
 
-// TriggerPrefix starts the name of every trigger Sync installs; Sync drops
-// the triggers with this prefix that the tracked set no longer needs.
+// TriggerPrefix starts the name of every trigger a Feed installs; Sync
+// drops the triggers with this prefix that the tracked set no longer needs.
 const TriggerPrefix = "strata_changefeed_"
 
 // Function is the trigger function every change trigger executes.
@@ -287,7 +287,7 @@ func (f *Feed) markReady(present map[triggerKey]bool) {
 	defer f.mu.Unlock()
 	installed := make(map[metadata.QualifiedTable]bool, len(f.targets))
 	for t, trs := range f.targets {
-		if !all(trs, func(tr trigger) bool { return present[tr.key()] }) {
+		if slices.ContainsFunc(trs, func(tr trigger) bool { return !present[tr.key()] }) {
 			continue
 		}
 		installed[t] = true
@@ -298,15 +298,6 @@ func (f *Feed) markReady(present map[triggerKey]bool) {
 		}
 	}
 	f.installed = installed
-}
-
-func all[T any](s []T, ok func(T) bool) bool {
-	for _, v := range s {
-		if !ok(v) {
-			return false
-		}
-	}
-	return true
 }
 
 // ensureFunction creates Function (and hdb_catalog) unless it is already in
