@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"go/parser"
+	"go/token"
 	"io"
 	"log/slog"
+	"maps"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -56,20 +60,21 @@ func newPool(t testing.TB, url string) *pgxpool.Pool {
 	return p
 }
 
-// start creates a database from scripts, syncs the triggers of tracked (and
-// of the barrier table), runs the feed until the test ends and returns once
-// it listens.
+// start creates a database from scripts, syncs tracked (and the barrier
+// table, watched first, so that Sync installs its trigger), runs the feed
+// until the test ends and returns once it listens.
 func start(t *testing.T, tracked []metadata.QualifiedTable, scripts ...string) *harness {
 	t.Helper()
 	url := testdb.New(t, append([]string{schemaSQL}, scripts...)...)
 	h := &harness{t: t, url: url, pool: newPool(t, url)}
 	h.feed = changefeed.New(h.pool, quiet())
-	if err := h.feed.Sync(context.Background(), append(tracked, qt("barrier"))); err != nil {
-		t.Fatal(err)
-	}
 	var cancel func()
 	h.barrier, cancel = h.feed.Watch([]metadata.QualifiedTable{qt("barrier")})
 	t.Cleanup(cancel)
+	if err := h.feed.Sync(context.Background(), append(tracked, qt("barrier"))); err != nil {
+		t.Fatal(err)
+	}
+	drain(h.barrier) // Sync's wake-up for the trigger it made
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.feed.Run(ctx) }()
@@ -82,6 +87,30 @@ func start(t *testing.T, tracked []metadata.QualifiedTable, scripts ...string) *
 	// Run wakes every watcher once it listens.
 	waitWake(t, h.barrier, "barrier (feed listening)")
 	return h
+}
+
+// watch watches tables (tracked ones) and returns once the feed has
+// installed their triggers, without the install's wake-up.
+func (h *harness) watch(tables ...metadata.QualifiedTable) (<-chan struct{}, func()) {
+	h.t.Helper()
+	ch, cancel := h.feed.Watch(tables)
+	for _, t := range tables {
+		waitInstalled(h.t, h.feed, t)
+	}
+	drain(ch)
+	return ch, cancel
+}
+
+// waitInstalled waits until feed knows the triggers of t to be in place.
+func waitInstalled(t testing.TB, feed *changefeed.Feed, table metadata.QualifiedTable) {
+	t.Helper()
+	end := time.Now().Add(deadline)
+	for !changefeed.Installed(feed, table) {
+		if time.Now().After(end) {
+			t.Fatalf("triggers of %s not installed within %s", table.Display(), deadline)
+		}
+		time.Sleep(pollEvery)
+	}
 }
 
 func (h *harness) exec(sql string, args ...any) {
@@ -131,13 +160,13 @@ func drain(ch <-chan struct{}) {
 
 func TestEachKindOfWriteWakesOnlyTheWatchersOfItsTable(t *testing.T) {
 	h := start(t, []metadata.QualifiedTable{qt("a"), qt("b")})
-	wa, cancelA := h.feed.Watch([]metadata.QualifiedTable{qt("a")})
+	wa, cancelA := h.watch(qt("a"))
 	defer cancelA()
-	wa2, cancelA2 := h.feed.Watch([]metadata.QualifiedTable{qt("a")})
+	wa2, cancelA2 := h.watch(qt("a"))
 	defer cancelA2()
-	wb, cancelB := h.feed.Watch([]metadata.QualifiedTable{qt("b")})
+	wb, cancelB := h.watch(qt("b"))
 	defer cancelB()
-	wab, cancelAB := h.feed.Watch([]metadata.QualifiedTable{qt("a"), qt("b")})
+	wab, cancelAB := h.watch(qt("a"), qt("b"))
 	defer cancelAB()
 
 	for _, stmt := range []string{
@@ -171,8 +200,10 @@ func TestTransactionWakesOnceAtCommit(t *testing.T) {
 	if _, err := raw.Exec(ctx, "LISTEN "+changefeed.Channel); err != nil {
 		t.Fatal(err)
 	}
-	wa, cancel := h.feed.Watch([]metadata.QualifiedTable{qt("a")})
+	wa, cancel := h.watch(qt("a"))
 	defer cancel()
+	_, cancelB := h.watch(qt("b")) // so that b notifies too
+	defer cancelB()
 
 	tx, err := h.pool.Begin(ctx)
 	if err != nil {
@@ -209,7 +240,7 @@ func TestTransactionWakesOnceAtCommit(t *testing.T) {
 
 func TestRolledBackTransactionWakesNobody(t *testing.T) {
 	h := start(t, []metadata.QualifiedTable{qt("a")})
-	wa, cancel := h.feed.Watch([]metadata.QualifiedTable{qt("a")})
+	wa, cancel := h.watch(qt("a"))
 	defer cancel()
 	ctx := context.Background()
 	tx, err := h.pool.Begin(ctx)
@@ -227,8 +258,8 @@ func TestRolledBackTransactionWakesNobody(t *testing.T) {
 
 func TestCancelStopsDelivery(t *testing.T) {
 	h := start(t, []metadata.QualifiedTable{qt("a")})
-	wa, cancel := h.feed.Watch([]metadata.QualifiedTable{qt("a")})
-	other, cancelOther := h.feed.Watch([]metadata.QualifiedTable{qt("a")})
+	wa, cancel := h.watch(qt("a"))
+	other, cancelOther := h.watch(qt("a"))
 	defer cancelOther()
 	h.exec("INSERT INTO a VALUES (1, 1)")
 	waitWake(t, wa, "before cancel")
@@ -265,9 +296,9 @@ func (h *harness) listener(old int32) int32 {
 
 func TestReconnectWakesEveryWatcherOnceAndFlowsAgain(t *testing.T) {
 	h := start(t, []metadata.QualifiedTable{qt("a"), qt("b")})
-	wa, cancelA := h.feed.Watch([]metadata.QualifiedTable{qt("a")})
+	wa, cancelA := h.watch(qt("a"))
 	defer cancelA()
-	wb, cancelB := h.feed.Watch([]metadata.QualifiedTable{qt("b")})
+	wb, cancelB := h.watch(qt("b"))
 	defer cancelB()
 
 	pid := h.listener(0)
@@ -282,8 +313,9 @@ func TestReconnectWakesEveryWatcherOnceAndFlowsAgain(t *testing.T) {
 	h.noWake(wb, "watcher of b, insert into a after reconnect")
 }
 
+// Run, and its installer, return when ctx ends.
 func TestRunReturnsOnCancelWithoutGoroutines(t *testing.T) {
-	url := testdb.New(t)
+	url := testdb.New(t, schemaSQL)
 	for _, tc := range []struct {
 		name string
 		url  string
@@ -296,6 +328,12 @@ func TestRunReturnsOnCancelWithoutGoroutines(t *testing.T) {
 			pool := newPool(t, tc.url)
 			warned := make(chan struct{}, 1)
 			feed := changefeed.New(pool, slog.New(signalHandler{warned}))
+			if tc.name == "listening" {
+				// Watching a tracked table gives the installer work.
+				if err := feed.Sync(context.Background(), []metadata.QualifiedTable{qt("a")}); err != nil {
+					t.Fatal(err)
+				}
+			}
 			w, cancelW := feed.Watch([]metadata.QualifiedTable{qt("a")})
 			defer cancelW()
 			before := runtime.NumGoroutine()
@@ -304,6 +342,7 @@ func TestRunReturnsOnCancelWithoutGoroutines(t *testing.T) {
 			go func() { done <- feed.Run(ctx) }()
 			if tc.name == "listening" {
 				waitWake(t, w, "feed listening")
+				waitInstalled(t, feed, qt("a"))
 			} else {
 				waitWake(t, warned, "feed failing to listen")
 			}
@@ -344,7 +383,7 @@ func (h signalHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h signalHandler) WithGroup(string) slog.Handler      { return h }
 
 // triggers lists the change triggers as "table:name", with their oids.
-func triggers(t *testing.T, pool *pgxpool.Pool) map[string]uint32 {
+func triggers(t testing.TB, pool *pgxpool.Pool) map[string]uint32 {
 	t.Helper()
 	rows, _ := pool.Query(context.Background(), `SELECT tgrelid::regclass::text || ':' || tgname, oid FROM pg_trigger
 		WHERE starts_with(tgname, $1)`, changefeed.TriggerPrefix)
@@ -385,6 +424,8 @@ func TestSyncIsIdempotentAndDropsUntrackedTriggers(t *testing.T) {
 	ab := []metadata.QualifiedTable{qt("a"), qt("b"), qt("missing")}
 	wa, cancel := feed.Watch([]metadata.QualifiedTable{qt("a")})
 	defer cancel()
+	_, cancelB := feed.Watch([]metadata.QualifiedTable{qt("b"), qt("missing")})
+	defer cancelB()
 	if err := feed.Sync(ctx, ab); err != nil {
 		t.Fatal(err)
 	}
@@ -459,6 +500,8 @@ func TestConcurrentSyncs(t *testing.T) {
 	for i := range errs {
 		// Separate pools, as separate engines would have.
 		feed := changefeed.New(newPool(t, url), quiet())
+		_, cancel := feed.Watch(tables)
+		defer cancel()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -490,13 +533,13 @@ CREATE TABLE "we.ird"."it's a \table" (id int);
 func TestViewsPartitionsInheritanceAndOddNames(t *testing.T) {
 	odd := metadata.QualifiedTable{Schema: "we.ird", Name: `it's a \table`}
 	h := start(t, []metadata.QualifiedTable{qt("ab2"), qt("m"), qt("p"), qt("b"), qt("p2a"), qt("c"), odd}, viewsSQL)
-	wv, c1 := h.feed.Watch([]metadata.QualifiedTable{qt("ab2")})
+	wv, c1 := h.watch(qt("ab2"))
 	defer c1()
-	wp, c2 := h.feed.Watch([]metadata.QualifiedTable{qt("p")})
+	wp, c2 := h.watch(qt("p"))
 	defer c2()
-	wb, c3 := h.feed.Watch([]metadata.QualifiedTable{qt("b")})
+	wb, c3 := h.watch(qt("b"))
 	defer c3()
-	wo, c4 := h.feed.Watch([]metadata.QualifiedTable{odd})
+	wo, c4 := h.watch(odd)
 	defer c4()
 
 	h.exec("INSERT INTO a VALUES (1, 1)")
@@ -522,9 +565,9 @@ func TestViewsPartitionsInheritanceAndOddNames(t *testing.T) {
 
 	// A tracked partition or inheritance child is written through its
 	// ancestors too.
-	wleaf, c5 := h.feed.Watch([]metadata.QualifiedTable{qt("p2a")})
+	wleaf, c5 := h.watch(qt("p2a"))
 	defer c5()
-	wc, c6 := h.feed.Watch([]metadata.QualifiedTable{qt("c")})
+	wc, c6 := h.watch(qt("c"))
 	defer c6()
 	h.exec("INSERT INTO p VALUES (160, 1)")
 	waitWake(t, wleaf, "partition p2a: insert into p")
@@ -536,7 +579,10 @@ func TestViewsPartitionsInheritanceAndOddNames(t *testing.T) {
 	h.exec(`INSERT INTO "we.ird"."it's a \table" VALUES (1)`)
 	waitWake(t, wo, "odd name")
 
-	// The materialized view has no trigger (Sync did not fail for it).
+	// The materialized view has no trigger (its installation did not
+	// fail: there is nothing to install).
+	_, c7 := h.watch(qt("m"))
+	defer c7()
 	for k := range triggers(t, h.pool) {
 		if k[:2] == "m:" {
 			t.Fatalf("trigger on the materialized view: %s", k)
@@ -558,5 +604,163 @@ func TestFlappingConnectionBacksOff(t *testing.T) {
 	// The reconnections waited at least 100, 200, 400 and 800 ms.
 	if d := time.Since(began); d < 1500*time.Millisecond {
 		t.Fatalf("four reconnections in %s, want backoff", d)
+	}
+}
+
+// Users who never subscribe pay nothing: Sync installs no trigger (nor the
+// function) for tracked tables nobody watches.
+func TestSyncAloneInstallsNothing(t *testing.T) {
+	ctx := context.Background()
+	url := testdb.New(t, schemaSQL)
+	pool := newPool(t, url)
+	feed := changefeed.New(pool, quiet())
+	for range 2 {
+		if err := feed.Sync(ctx, []metadata.QualifiedTable{qt("a"), qt("b")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := triggers(t, pool); len(got) != 0 {
+		t.Fatalf("triggers after Sync alone: %v", got)
+	}
+	var fn *string
+	if err := pool.QueryRow(ctx, `SELECT to_regprocedure($1)::text`, changefeed.Function+"()").Scan(&fn); err != nil || fn != nil {
+		t.Fatalf("function after Sync alone: %v %v", fn, err)
+	}
+}
+
+// waitTriggers waits until the change triggers, by table, are want.
+func waitTriggers(t *testing.T, pool *pgxpool.Pool, want map[string]int) {
+	t.Helper()
+	end := time.Now().Add(deadline)
+	for {
+		got := tablesOf(triggers(t, pool))
+		if len(got) == len(want) && all(want, func(k string, n int) bool { return got[k] == n }) {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("triggers by table: %v, want %v", got, want)
+		}
+		time.Sleep(pollEvery)
+	}
+}
+
+func all(m map[string]int, ok func(string, int) bool) bool {
+	for k, v := range m {
+		if !ok(k, v) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestWatchInstallsTriggersLazilyAndWakesOnce(t *testing.T) {
+	h := start(t, []metadata.QualifiedTable{qt("a"), qt("b"), qt("ab")}, `CREATE VIEW ab AS SELECT a.id FROM a JOIN b USING (id); CREATE TABLE x (id int)`)
+	waitTriggers(t, h.pool, map[string]int{"barrier": 1})
+
+	// Watch does no I/O: the installer makes a's trigger, then wakes the
+	// watcher once (writes made before went unnoticed). x is not tracked.
+	wa, cancelA := h.feed.Watch([]metadata.QualifiedTable{qt("x"), qt("a")})
+	defer cancelA()
+	waitTriggers(t, h.pool, map[string]int{"barrier": 1, "a": 1})
+	waitWake(t, wa, "watcher of a once its trigger is installed")
+	h.noWake(wa, "watcher of a after the install's wake-up")
+	h.exec("INSERT INTO a VALUES (1, 1)")
+	waitWake(t, wa, "insert into a")
+	h.exec("INSERT INTO a VALUES (2, 1)")
+	waitWake(t, wa, "second insert into a")
+
+	// A watched view gets triggers on the tables it reads.
+	wv, cancelV := h.feed.Watch([]metadata.QualifiedTable{qt("ab")})
+	defer cancelV()
+	waitTriggers(t, h.pool, map[string]int{"barrier": 1, "a": 2, "b": 1})
+	waitWake(t, wv, "watcher of the view once its triggers are installed")
+	h.exec("INSERT INTO b VALUES (1, 1)")
+	waitWake(t, wv, "view: insert into b")
+	h.noWake(wa, "watcher of a: insert into b")
+
+	// A trigger stays when nobody watches any more; untracking drops it.
+	cancelA()
+	cancelV()
+	if err := h.feed.Sync(context.Background(), []metadata.QualifiedTable{qt("a"), qt("b"), qt("barrier")}); err != nil {
+		t.Fatal(err)
+	}
+	waitTriggers(t, h.pool, map[string]int{"barrier": 1, "a": 1})
+	if err := h.feed.Sync(context.Background(), []metadata.QualifiedTable{qt("b"), qt("barrier")}); err != nil {
+		t.Fatal(err)
+	}
+	waitTriggers(t, h.pool, map[string]int{"barrier": 1})
+}
+
+// Two engines on one database, each watching its own table: neither's
+// Sync undoes the other's triggers.
+func TestEnginesKeepEachOthersTriggers(t *testing.T) {
+	ctx := context.Background()
+	url := testdb.New(t, schemaSQL)
+	pool := newPool(t, url)
+	tracked := []metadata.QualifiedTable{qt("a"), qt("b")}
+	one, two := changefeed.New(newPool(t, url), quiet()), changefeed.New(newPool(t, url), quiet())
+	_, cancelA := one.Watch([]metadata.QualifiedTable{qt("a")})
+	defer cancelA()
+	_, cancelB := two.Watch([]metadata.QualifiedTable{qt("b")})
+	defer cancelB()
+	if err := one.Sync(ctx, tracked); err != nil {
+		t.Fatal(err)
+	}
+	waitTriggers(t, pool, map[string]int{"a": 1})
+	if err := two.Sync(ctx, tracked); err != nil {
+		t.Fatal(err)
+	}
+	waitTriggers(t, pool, map[string]int{"a": 1, "b": 1})
+	before := triggers(t, pool)
+	for _, feed := range []*changefeed.Feed{one, two, one} {
+		if err := feed.Sync(ctx, tracked); err != nil {
+			t.Fatal(err)
+		}
+		after := triggers(t, pool)
+		if !maps.Equal(before, after) {
+			t.Fatalf("a Sync re-created or dropped triggers: %v, then %v", before, after)
+		}
+	}
+}
+
+// The SQL the package documentation gives to remove the triggers works.
+func TestDocumentedRemovalSQL(t *testing.T) {
+	ctx := context.Background()
+	url := testdb.New(t, schemaSQL+`CREATE SCHEMA "we.ird"; CREATE TABLE "we.ird"."it's" (id int);`)
+	pool := newPool(t, url)
+	feed := changefeed.New(pool, quiet())
+	tracked := []metadata.QualifiedTable{qt("a"), qt("b"), {Schema: "we.ird", Name: "it's"}}
+	_, cancel := feed.Watch(tracked)
+	defer cancel()
+	if err := feed.Sync(ctx, tracked); err != nil {
+		t.Fatal(err)
+	}
+	waitTriggers(t, pool, map[string]int{"a": 1, "b": 1, `"we.ird"."it's"`: 1})
+
+	file, err := parser.ParseFile(token.NewFileSet(), "changefeed.go", nil, parser.ParseComments|parser.PackageClauseOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The SQL is the indented block starting with DO.
+	var sql []string
+	for _, line := range strings.Split(file.Doc.Text(), "\n") {
+		if strings.HasPrefix(line, "\tDO $$") || len(sql) > 0 && strings.HasPrefix(line, "\t") {
+			sql = append(sql, line[1:])
+		} else if len(sql) > 0 {
+			break
+		}
+	}
+	if len(sql) == 0 {
+		t.Fatalf("package doc has no removal SQL:\n%s", file.Doc.Text())
+	}
+	if _, err := pool.Exec(ctx, strings.Join(sql, "\n")); err != nil {
+		t.Fatalf("documented SQL:\n%s\n%v", strings.Join(sql, "\n"), err)
+	}
+	if got := triggers(t, pool); len(got) != 0 {
+		t.Fatalf("triggers after the documented SQL: %v", got)
+	}
+	var fn *string
+	if err := pool.QueryRow(ctx, `SELECT to_regprocedure($1)::text`, changefeed.Function+"()").Scan(&fn); err != nil || fn != nil {
+		t.Fatalf("function after the documented SQL: %v %v", fn, err)
 	}
 }

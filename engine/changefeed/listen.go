@@ -34,7 +34,16 @@ const (
 // cannot cause a storm of reconnections and wake-ups), and each time it is
 // listening again (including the first time) it wakes every watcher once,
 // since changes made in between were not notified to it.
+//
+// Run also installs, in the background, the triggers of the tracked tables
+// Watch is asked for (see Watch); call it once per Feed.
 func (f *Feed) Run(ctx context.Context) error {
+	installerDone := make(chan struct{})
+	go func() {
+		defer close(installerDone)
+		f.installer(ctx)
+	}()
+	defer func() { <-installerDone }()
 	backoff := minBackoff
 	for {
 		conn, err := f.listen(ctx)

@@ -40,7 +40,7 @@ func TestTriggerNameFitsAndDistinguishesTargets(t *testing.T) {
 	}
 }
 
-func TestPlan(t *testing.T) {
+func TestMissingAndUnneeded(t *testing.T) {
 	a := metadata.QualifiedTable{Schema: "public", Name: "a"}
 	b := metadata.QualifiedTable{Schema: "public", Name: "b"}
 	v := metadata.QualifiedTable{Schema: "public", Name: "v"}
@@ -55,17 +55,18 @@ func TestPlan(t *testing.T) {
 		return out
 	}
 	needed := []trigger{tr(b, b), tr(a, v), tr(a, a), tr(b, v), tr(a, a)}
-	create, drop := plan(needed, nil)
-	if want := []trigger{tr(a, a), tr(a, v), tr(b, b), tr(b, v)}; !samePairs(create, want) || len(drop) != 0 {
-		t.Fatalf("from nothing: create %v, drop %v", create, drop)
+	if create, want := missing(needed, nil), []trigger{tr(a, a), tr(a, v), tr(b, b), tr(b, v)}; !samePairs(create, want) || len(create) != len(want) {
+		t.Fatalf("from nothing: create %v", create)
 	}
-	create, drop = plan(needed, installed(tr(a, a), tr(a, v), tr(b, b), tr(b, v)))
-	if len(create) != 0 || len(drop) != 0 {
+	all := installed(tr(a, a), tr(a, v), tr(b, b), tr(b, v))
+	if create, drop := missing(needed, all), unneeded(needed, all); len(create) != 0 || len(drop) != 0 {
 		t.Fatalf("in place: create %v, drop %v", create, drop)
 	}
-	create, drop = plan([]trigger{tr(a, a)}, installed(tr(a, a), tr(a, v), tr(b, v)))
-	if !samePairs(drop, installed(tr(a, v), tr(b, v))) || len(create) != 0 {
-		t.Fatalf("untrack v: create %v, drop %v", create, drop)
+	if create := missing([]trigger{tr(a, a), tr(b, v)}, installed(tr(a, a))); !samePairs(create, []trigger{tr(b, v)}) {
+		t.Fatalf("v half installed: create %v", create)
+	}
+	if drop := unneeded([]trigger{tr(a, a)}, installed(tr(a, a), tr(a, v), tr(b, v))); !samePairs(drop, installed(tr(a, v), tr(b, v))) {
+		t.Fatalf("untrack v: drop %v", drop)
 	}
 }
 

@@ -16,8 +16,8 @@ import (
 	"github.com/stratagql/strata/engine/metadata"
 )
 
-// TriggerPrefix starts the name of every trigger Sync installs; Sync drops
-// the triggers with this prefix that the tracked set no longer needs.
+// TriggerPrefix starts the name of every trigger a Feed installs; Sync
+// drops the triggers with this prefix that the tracked set no longer needs.
 const TriggerPrefix = "strata_changefeed_"
 
 // Function is the trigger function every change trigger executes.
@@ -86,28 +86,148 @@ WHERE c.relkind IN ('r', 'p')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\_toast%'`
 
-// installedSQL lists the change triggers in place.
+// installedSQL lists the change triggers in place, whoever installed them.
 const installedSQL = `SELECT n.nspname, c.relname, t.tgname
 FROM pg_trigger t
 JOIN pg_class c ON c.oid = t.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT t.tgisinternal AND starts_with(t.tgname, '` + TriggerPrefix + `')`
 
-// Sync makes the change triggers match exactly tables (the tracked tables
-// and views of the database): it creates the function in hdb_catalog if it
-// is missing or different, creates the missing triggers and drops those of
-// relations no longer tracked. When everything is in place it changes
-// nothing. It wakes the watchers of a table or view it created a trigger
-// for, since writes made before went unnoticed. Several engines may Sync the same database at once. Each trigger
-// is created or dropped in its own short transaction, so that Sync never
-// holds many tables' locks at once; a trigger that cannot be created (no
-// privilege, lock timeout) does not stop the others: Sync reports them all
-// in its error, and the readers of those tables rely on the fallback
-// interval.
+// Sync records tables as the tracked set (the tracked tables and views of
+// the database) and brings the change triggers in line with it:
+//   - it drops the triggers of relations no longer tracked;
+//   - it keeps those already in place for tracked relations, whoever
+//     installed them (another engine on the same database may serve their
+//     subscribers): a relation once watched keeps its triggers until it is
+//     untracked;
+//   - it creates the missing triggers of the tracked relations this Feed's
+//     watchers watch, and wakes those watchers once, since writes made
+//     before went unnoticed.
+//
+// It installs nothing for a tracked relation nobody watches: Watch has Run
+// install them when somebody does. Before creating a trigger it creates the
+// function in hdb_catalog if it is missing or different. When everything is
+// in place it changes nothing.
+//
+// Several engines may Sync the same database at once, and since each drops
+// only the triggers of relations it does not track (they share the
+// metadata), none undoes another's. Each trigger is created or dropped in
+// its own short transaction, so that Sync never holds many tables' locks at
+// once; a trigger that cannot be created (no privilege, lock timeout) does
+// not stop the others: Sync reports them all in its error, and the readers
+// of those tables rely on the fallback interval (the next Sync, or the next
+// Watch of the table, tries again).
 func (f *Feed) Sync(ctx context.Context, tables []metadata.QualifiedTable) error {
-	if err := f.ensureFunction(ctx); err != nil {
+	f.ddlMu.Lock()
+	defer f.ddlMu.Unlock()
+	observed, err := f.observe(ctx, tables)
+	if err != nil {
 		return err
 	}
+	installed, err := f.listInstalled(ctx)
+	if err != nil {
+		return err
+	}
+	targets := make(map[metadata.QualifiedTable][]trigger, len(tables))
+	for _, t := range tables {
+		targets[t] = nil
+	}
+	for _, tr := range observed {
+		targets[tr.Target] = append(targets[tr.Target], tr)
+	}
+	var watched []trigger
+	f.mu.Lock()
+	f.targets = targets
+	for t, trs := range targets {
+		if len(f.watchers[t]) > 0 {
+			watched = append(watched, trs...)
+		}
+	}
+	clear(f.pending) // Sync serves every watch registered so far
+	f.mu.Unlock()
+
+	create, drop := missing(watched, installed), unneeded(observed, installed)
+	present := keys(installed)
+	var errs []error
+	for _, tr := range drop {
+		if err := f.exec(ctx, dropSQL(tr)); err != nil {
+			errs = append(errs, fmt.Errorf("drop trigger %s on %s: %w", tr.Name, tr.Rel.Display(), err))
+			continue
+		}
+		delete(present, tr.key())
+	}
+	if len(create) > 0 || len(present) > 0 {
+		if err := f.ensureFunction(ctx); err != nil {
+			errs = append(errs, err)
+			create = nil
+		}
+	}
+	errs = append(errs, f.create(ctx, create, present)...)
+	f.markReady(present)
+	if len(create)+len(drop) > 0 {
+		f.log.Info("change feed triggers synchronised", "to_create", len(create), "to_drop", len(drop), "failed", len(errs))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("changefeed: sync triggers: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// installer installs the triggers of the targets Watch asks for, until ctx
+// ends.
+func (f *Feed) installer(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-f.kick:
+		}
+		if err := f.installPending(ctx); err != nil && ctx.Err() == nil {
+			f.log.Warn("change feed: cannot install triggers; the readers of these tables rely on the fallback interval until the next Sync or Watch of them", "error", err)
+		}
+	}
+}
+
+// installPending creates the missing triggers of the pending targets that
+// are still tracked, watched and not installed, and wakes their watchers
+// once they are.
+func (f *Feed) installPending(ctx context.Context) error {
+	f.ddlMu.Lock()
+	defer f.ddlMu.Unlock()
+	var needed []trigger
+	f.mu.Lock()
+	for t := range f.pending {
+		if !f.installed[t] && len(f.watchers[t]) > 0 {
+			needed = append(needed, f.targets[t]...)
+		}
+	}
+	clear(f.pending)
+	f.mu.Unlock()
+	if len(needed) == 0 {
+		return nil
+	}
+	installed, err := f.listInstalled(ctx)
+	if err != nil {
+		return err
+	}
+	present := keys(installed)
+	var errs []error
+	if create := missing(needed, installed); len(create) > 0 {
+		if err := f.ensureFunction(ctx); err != nil {
+			return err
+		}
+		errs = f.create(ctx, create, present)
+		f.log.Info("change feed triggers installed for watched tables", "created", len(create)-len(errs), "failed", len(errs))
+	}
+	f.markReady(present)
+	if len(errs) > 0 {
+		return fmt.Errorf("changefeed: install triggers: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// observe lists the triggers that observe tables (see observedSQL).
+func (f *Feed) observe(ctx context.Context, tables []metadata.QualifiedTable) ([]trigger, error) {
 	schemas := make([]string, len(tables))
 	names := make([]string, len(tables))
 	for i, t := range tables {
@@ -121,44 +241,63 @@ func (f *Feed) Sync(ctx context.Context, tables []metadata.QualifiedTable) error
 		return tr, err
 	})
 	if err != nil {
-		return fmt.Errorf("changefeed: find the tables to observe: %w", err)
+		return nil, fmt.Errorf("changefeed: find the tables to observe: %w", err)
 	}
-	rows, _ = f.pool.Query(ctx, installedSQL)
+	return observed, nil
+}
+
+// listInstalled lists the change triggers in place (without their target).
+func (f *Feed) listInstalled(ctx context.Context) ([]trigger, error) {
+	rows, _ := f.pool.Query(ctx, installedSQL)
 	installed, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (trigger, error) {
 		var tr trigger
 		err := r.Scan(&tr.Rel.Schema, &tr.Rel.Name, &tr.Name)
 		return tr, err
 	})
 	if err != nil {
-		return fmt.Errorf("changefeed: list installed triggers: %w", err)
+		return nil, fmt.Errorf("changefeed: list installed triggers: %w", err)
 	}
-	create, drop := plan(observed, installed)
+	return installed, nil
+}
+
+// create creates trs in order (one a concurrent engine made counts as
+// made), adding those in place to present, and returns the failures.
+func (f *Feed) create(ctx context.Context, trs []trigger, present map[triggerKey]bool) []error {
 	var errs []error
-	for _, tr := range drop {
-		if err := f.ddl(ctx, dropSQL(tr)); err != nil {
-			errs = append(errs, fmt.Errorf("drop trigger %s on %s: %w", tr.Name, tr.Rel.Display(), err))
-		}
-	}
-	for _, tr := range create {
-		err := f.ddl(ctx, createSQL(tr))
+	for _, tr := range trs {
+		err := f.exec(ctx, createSQL(tr))
 		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "42710" { // duplicate_object: a concurrent Sync made it
+		if errors.As(err, &pgErr) && pgErr.Code == "42710" { // duplicate_object: a concurrent engine made it
 			err = nil
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("create trigger on %s for %s: %w", tr.Rel.Display(), tr.Target.Display(), err))
 			continue
 		}
-		// Writes made before this trigger existed were not notified.
-		f.wake(tr.Target)
+		present[tr.key()] = true
 	}
-	if len(create)+len(drop) > 0 {
-		f.log.Info("change feed triggers synchronised", "to_create", len(create), "to_drop", len(drop), "failed", len(errs))
+	return errs
+}
+
+// markReady records as installed the tracked targets whose triggers are all
+// in present, and wakes the watchers of those that were not installed
+// before, since writes made before went unnoticed.
+func (f *Feed) markReady(present map[triggerKey]bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	installed := make(map[metadata.QualifiedTable]bool, len(f.targets))
+	for t, trs := range f.targets {
+		if slices.ContainsFunc(trs, func(tr trigger) bool { return !present[tr.key()] }) {
+			continue
+		}
+		installed[t] = true
+		if !f.installed[t] && len(trs) > 0 {
+			for w := range f.watchers[t] {
+				w.signal()
+			}
+		}
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("changefeed: sync triggers: %w", errors.Join(errs...))
-	}
-	return nil
+	f.installed = installed
 }
 
 // ensureFunction creates Function (and hdb_catalog) unless it is already in
@@ -186,8 +325,8 @@ CREATE OR REPLACE FUNCTION `+Function+`() RETURNS trigger LANGUAGE plpgsql AS $s
 	return nil
 }
 
-// ddl runs one statement in its own transaction with a lock timeout.
-func (f *Feed) ddl(ctx context.Context, sql string) error {
+// exec runs one statement in its own transaction with a lock timeout.
+func (f *Feed) exec(ctx context.Context, sql string) error {
 	return pgx.BeginFunc(ctx, f.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '"+lockTimeout+"'"); err != nil {
 			return err
@@ -197,36 +336,54 @@ func (f *Feed) ddl(ctx context.Context, sql string) error {
 	})
 }
 
-// plan compares the triggers the tracked set needs with those installed
-// and returns those to create and those to drop, in a stable order.
-func plan(needed, installed []trigger) (create, drop []trigger) {
-	type key struct {
-		rel  metadata.QualifiedTable
-		name string
+// triggerKey identifies a trigger.
+type triggerKey struct {
+	rel  metadata.QualifiedTable
+	name string
+}
+
+func (tr trigger) key() triggerKey { return triggerKey{tr.Rel, tr.Name} }
+
+// keys returns the set of the keys of trs.
+func keys(trs []trigger) map[triggerKey]bool {
+	out := make(map[triggerKey]bool, len(trs))
+	for _, tr := range trs {
+		out[tr.key()] = true
 	}
-	have := map[key]bool{}
-	for _, tr := range installed {
-		have[key{tr.Rel, tr.Name}] = true
-	}
-	want := map[key]bool{}
+	return out
+}
+
+// missing returns the triggers of needed not installed, once each, in a
+// stable order.
+func missing(needed, installed []trigger) []trigger {
+	have := keys(installed)
+	var out []trigger
 	for _, tr := range needed {
-		k := key{tr.Rel, tr.Name}
-		if !want[k] && !have[k] {
-			create = append(create, tr)
+		if !have[tr.key()] {
+			have[tr.key()] = true
+			out = append(out, tr)
 		}
-		want[k] = true
 	}
+	slices.SortFunc(out, order)
+	return out
+}
+
+// unneeded returns the installed triggers that no tracked relation needs
+// (not in observed), in a stable order.
+func unneeded(observed, installed []trigger) []trigger {
+	want := keys(observed)
+	var out []trigger
 	for _, tr := range installed {
-		if !want[key{tr.Rel, tr.Name}] {
-			drop = append(drop, tr)
+		if !want[tr.key()] {
+			out = append(out, tr)
 		}
 	}
-	order := func(a, b trigger) int {
-		return cmp.Or(cmp.Compare(a.Rel.Schema, b.Rel.Schema), cmp.Compare(a.Rel.Name, b.Rel.Name), cmp.Compare(a.Name, b.Name))
-	}
-	slices.SortFunc(create, order)
-	slices.SortFunc(drop, order)
-	return create, drop
+	slices.SortFunc(out, order)
+	return out
+}
+
+func order(a, b trigger) int {
+	return cmp.Or(cmp.Compare(a.Rel.Schema, b.Rel.Schema), cmp.Compare(a.Rel.Name, b.Rel.Name), cmp.Compare(a.Name, b.Name))
 }
 
 // triggerName names the triggers notifying target: the prefix and a hash of

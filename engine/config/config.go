@@ -258,7 +258,7 @@ var Options = []Option{
 		}},
 	{"HASURA_GRAPHQL_STREAMING_QUERIES_MULTIPLEXED_BATCH_SIZE", "streaming-queries-multiplexed-batch-size", "100", "streaming subscribers evaluated by one multiplexed statement",
 		func(c *Config, v string) (err error) { c.StreamingQueriesBatchSize, err = parsePositive(v); return err }},
-	{"STRATA_CHANGE_FEED", "change-feed", "true", "install statement-level triggers (in hdb_catalog, on tracked tables) that notify writes, so that subscriptions refetch only when a table they read changed; false: no triggers installed, subscriptions refetch at the refetch interval only",
+	{"STRATA_CHANGE_FEED", "change-feed", "true", "notify writes through statement-level triggers (function in hdb_catalog), installed on a tracked table when a subscription first reads it and kept until it is untracked, so that subscriptions refetch only when a table they read changed (tables never subscribed to pay nothing); false: no triggers installed (those installed before stay; package changefeed's doc has the SQL dropping them), subscriptions refetch at the refetch interval only",
 		func(c *Config, v string) (err error) { c.ChangeFeed, err = parseBool(v); return err }},
 }
 
