@@ -218,7 +218,14 @@ func (v *jwtVerifier) authenticate(ctx context.Context, tok string, th tokenHead
 	if err != nil {
 		return nil, err
 	}
-	return sessionFromClaims(hc, h)
+	s, err := sessionFromClaims(hc, h)
+	if err != nil {
+		return nil, err
+	}
+	if exp, xerr := claims.GetExpirationTime(); xerr == nil && exp != nil {
+		s.Expires = exp.Add(v.skew)
+	}
+	return s, nil
 }
 
 // authenticateJWT resolves a request in JWT mode. Each configuration reads

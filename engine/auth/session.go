@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 )
 
 // AdminRole is the role that bypasses permissions.
@@ -39,6 +40,10 @@ type Session struct {
 	// (or in development mode) and x-hasura-use-backend-only-permissions:
 	// true, which enables backend_only insert/update/delete permissions.
 	BackendOnly bool
+	// Expires is when the credentials stop being accepted (a JWT's exp,
+	// allowed skew included); zero when they do not expire. Long-lived
+	// connections (GraphQL over WebSocket) end at that time.
+	Expires time.Time
 }
 
 func newSession(role string, vars map[string]string, allowed []string) *Session {

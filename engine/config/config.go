@@ -59,6 +59,13 @@ type Config struct {
 	StreamingQueriesRefetchInterval time.Duration
 	StreamingQueriesBatchSize       int
 	ChangeFeed                      bool
+	// GraphQL over WebSocket (package ws).
+	WebSocketKeepAlive        time.Duration
+	WebSocketInitTimeout      time.Duration
+	WebSocketMaxSubscriptions int
+	WebSocketMaxMessageBytes  int
+	WebSocketSendQueue        int
+	WebSocketWriteTimeout     time.Duration
 
 	// CORS is the parsed CORSDomain; nil when CORS is disabled.
 	CORS *server.CORSPolicy
@@ -260,6 +267,25 @@ var Options = []Option{
 		func(c *Config, v string) (err error) { c.StreamingQueriesBatchSize, err = parsePositive(v); return err }},
 	{"STRATA_CHANGE_FEED", "change-feed", "true", "notify writes through statement-level triggers (function in hdb_catalog), installed on a tracked table when a subscription first reads it and kept until it is untracked, so that subscriptions refetch only when a table they read changed (tables never subscribed to pay nothing); false: no triggers installed (those installed before stay; package changefeed's doc has the SQL dropping them), subscriptions refetch at the refetch interval only",
 		func(c *Config, v string) (err error) { c.ChangeFeed, err = parseBool(v); return err }},
+	{"HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE", "websocket-keepalive", "5", "seconds between keep-alive messages on GraphQL WebSockets; 0 sends none",
+		func(c *Config, v string) (err error) { c.WebSocketKeepAlive, err = parseSeconds(v); return err }},
+	{"HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT", "websocket-connection-init-timeout", "3", "seconds a new GraphQL WebSocket has to send connection_init before it is closed",
+		func(c *Config, v string) error {
+			n, err := parsePositive(v)
+			c.WebSocketInitTimeout = time.Duration(n) * time.Second
+			return err
+		}},
+	{"STRATA_WEBSOCKET_MAX_SUBSCRIPTIONS", "websocket-max-subscriptions", "1000", "most operations running at once on one GraphQL WebSocket; 0 means no limit",
+		func(c *Config, v string) (err error) {
+			c.WebSocketMaxSubscriptions, err = parseNonNegative(v)
+			return err
+		}},
+	{"STRATA_WEBSOCKET_MAX_MESSAGE_BYTES", "websocket-max-message-bytes", "16777216", "largest message a GraphQL WebSocket client may send, in bytes",
+		func(c *Config, v string) (err error) { c.WebSocketMaxMessageBytes, err = parsePositive(v); return err }},
+	{"STRATA_WEBSOCKET_SEND_QUEUE", "websocket-send-queue", "1024", "messages queued for one GraphQL WebSocket client before it is dropped as too slow",
+		func(c *Config, v string) (err error) { c.WebSocketSendQueue, err = parsePositive(v); return err }},
+	{"STRATA_WEBSOCKET_WRITE_TIMEOUT", "websocket-write-timeout", "30s", "longest one message may take to reach a GraphQL WebSocket client before it is dropped",
+		func(c *Config, v string) (err error) { c.WebSocketWriteTimeout, err = parseDuration(v); return err }},
 }
 
 // Parse builds a Config from command-line arguments and the environment

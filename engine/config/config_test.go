@@ -201,6 +201,7 @@ func TestREADMEListsEveryOption(t *testing.T) {
 	}
 }
 
+<<<<<<< HEAD
 func TestChangeFeedOption(t *testing.T) {
 	e := map[string]string{"HASURA_GRAPHQL_DATABASE_URL": dbURL}
 	if c, err := Parse(nil, env(e), io.Discard); err != nil || !c.ChangeFeed {
@@ -213,5 +214,30 @@ func TestChangeFeedOption(t *testing.T) {
 	e["STRATA_CHANGE_FEED"] = "sometimes"
 	if _, err := Parse(nil, env(e), io.Discard); err == nil {
 		t.Fatal("STRATA_CHANGE_FEED=sometimes accepted")
+=======
+// The WebSocket options: Hasura's keep-alive and init timeout (in seconds)
+// and Strata's limits.
+func TestWebSocketOptions(t *testing.T) {
+	parse := func(m map[string]string) (*Config, error) {
+		m["HASURA_GRAPHQL_DATABASE_URL"] = dbURL
+		return Parse(nil, env(m), io.Discard)
+	}
+	c, err := parse(map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.WebSocketKeepAlive != 5*time.Second || c.WebSocketInitTimeout != 3*time.Second || c.WebSocketMaxSubscriptions != 1000 ||
+		c.WebSocketMaxMessageBytes != 16<<20 || c.WebSocketSendQueue != 1024 || c.WebSocketWriteTimeout != 30*time.Second {
+		t.Errorf("defaults: %+v", c)
+	}
+	c, err = parse(map[string]string{"HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE": "0", "HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT": "10", "STRATA_WEBSOCKET_MAX_SUBSCRIPTIONS": "0"})
+	if err != nil || c.WebSocketKeepAlive != 0 || c.WebSocketInitTimeout != 10*time.Second || c.WebSocketMaxSubscriptions != 0 {
+		t.Errorf("set: %+v %v", c, err)
+	}
+	for k, v := range map[string]string{"HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT": "0", "STRATA_WEBSOCKET_SEND_QUEUE": "0", "HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE": "-1"} {
+		if _, err := parse(map[string]string{k: v}); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%s: err %v", k, v, err)
+		}
+>>>>>>> s-ws
 	}
 }
