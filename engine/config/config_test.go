@@ -201,7 +201,6 @@ func TestREADMEListsEveryOption(t *testing.T) {
 	}
 }
 
-<<<<<<< HEAD
 func TestChangeFeedOption(t *testing.T) {
 	e := map[string]string{"HASURA_GRAPHQL_DATABASE_URL": dbURL}
 	if c, err := Parse(nil, env(e), io.Discard); err != nil || !c.ChangeFeed {
@@ -214,7 +213,9 @@ func TestChangeFeedOption(t *testing.T) {
 	e["STRATA_CHANGE_FEED"] = "sometimes"
 	if _, err := Parse(nil, env(e), io.Discard); err == nil {
 		t.Fatal("STRATA_CHANGE_FEED=sometimes accepted")
-=======
+	}
+}
+
 // The WebSocket options: Hasura's keep-alive and init timeout (in seconds)
 // and Strata's limits.
 func TestWebSocketOptions(t *testing.T) {
@@ -238,6 +239,5 @@ func TestWebSocketOptions(t *testing.T) {
 		if _, err := parse(map[string]string{k: v}); err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%s: err %v", k, v, err)
 		}
->>>>>>> s-ws
 	}
 }
