@@ -30,6 +30,7 @@ import (
 	"github.com/stratagql/strata/engine/schema"
 	"github.com/stratagql/strata/engine/server"
 	"github.com/stratagql/strata/engine/state"
+	"github.com/stratagql/strata/engine/ws"
 	"github.com/stratagql/strata/internal/version"
 )
 
@@ -43,6 +44,10 @@ type Engine struct {
 	auth    *auth.Authenticator
 	stop    context.CancelFunc
 	handler http.Handler
+	// graphql serves /v1/graphql over HTTP, ws over WebSocket (nil when
+	// the graphql API is disabled).
+	graphql *graphql.Handler
+	ws      *ws.Handler
 	// bg tracks the engine's own background goroutines (stopped by stop).
 	bg   sync.WaitGroup
 	opts options
@@ -128,12 +133,34 @@ func (e *Engine) start(ctx context.Context) error {
 			MaxQueryBytes:  cfg.MaxQueryBytes,
 			MaxQueryTokens: cfg.MaxQueryTokens,
 		}
-		routes["/v1/graphql"] = gh
+		e.ws = &ws.Handler{
+			Authenticate:    e.authenticate,
+			GraphQL:         gh,
+			Subscriptions:   e.startSubscriptions(bg, gh, mgr),
+			KeepAlive:       cfg.WebSocketKeepAlive,
+			InitTimeout:     cfg.WebSocketInitTimeout,
+			MaxOperations:   cfg.WebSocketMaxSubscriptions,
+			MaxMessageBytes: int64(cfg.WebSocketMaxMessageBytes),
+			SendQueue:       cfg.WebSocketSendQueue,
+			WriteTimeout:    cfg.WebSocketWriteTimeout,
+			Logger:          log,
+		}
+		if cfg.CORS != nil {
+			e.ws.AllowOrigin = cfg.CORS.Allows
+		}
+		routes["/v1/graphql"] = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if ws.IsUpgrade(r) {
+				e.ws.ServeHTTP(w, r)
+				return
+			}
+			gh.ServeHTTP(w, r)
+		})
 		routes["/v1/graphql/explain"] = gh.Explain()
+		e.graphql = gh
 	}
 	if cfg.APIEnabled("metadata") {
 		mcfg := metadataapi.Config{State: mgr, DB: e.pool, IsAdmin: e.isAdmin, Logger: log}
-		if gh, ok := routes["/v1/graphql"].(*graphql.Handler); ok {
+		if gh := e.graphql; gh != nil {
 			admin := &auth.Session{Role: "admin", Vars: map[string]string{"x-hasura-role": "admin"}, Admin: true}
 			mcfg.GraphQL = func(ctx context.Context, query string, vars map[string]any) []byte {
 				return gh.Do(ctx, &graphql.Request{Query: query, Variables: vars}, admin)
@@ -228,6 +255,22 @@ func (e *Engine) Run(ctx context.Context) error {
 func (e *Engine) Serve(ctx context.Context, ln net.Listener) error {
 	defer e.Close()
 	e.log.Info("serving", "address", ln.Addr().String(), "version", version.Version)
+	if e.ws != nil {
+		// http.Server's shutdown does not see hijacked connections: close
+		// the WebSockets (completing their subscriptions) alongside it.
+		served, closed := make(chan struct{}), make(chan struct{})
+		defer func() { close(served); <-closed }()
+		go func() {
+			defer close(closed)
+			select {
+			case <-ctx.Done():
+				grace, cancel := context.WithTimeout(context.Background(), e.cfg.ShutdownTimeout)
+				defer cancel()
+				_ = e.ws.Shutdown(grace)
+			case <-served:
+			}
+		}()
+	}
 	return server.Serve(ctx, ln, e.handler, server.Timeouts{
 		Read:  e.cfg.HTTPReadTimeout,
 		Write: e.cfg.HTTPWriteTimeout,

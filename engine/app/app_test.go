@@ -23,9 +23,14 @@ func startEngine(t *testing.T) (base string, stop func() error) {
 // startEngineOn is startEngine over a database loaded with scripts; it
 // also returns the database URL.
 func startEngineOn(t testing.TB, scripts ...string) (base, url string, stop func() error) {
+	return startEngineWith(t, nil, scripts...)
+}
+
+// startEngineWith is startEngineOn with extra command-line arguments.
+func startEngineWith(t testing.TB, args []string, scripts ...string) (base, url string, stop func() error) {
 	t.Helper()
 	url = testdb.New(t, scripts...)
-	cfg, err := config.Parse([]string{"--database-url", url, "--graceful-shutdown-timeout", "5"}, func(string) string { return "" }, io.Discard)
+	cfg, err := config.Parse(append([]string{"--database-url", url, "--graceful-shutdown-timeout", "5"}, args...), func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
