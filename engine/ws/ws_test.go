@@ -507,3 +507,23 @@ func TestOrigin(t *testing.T) {
 	c := dial(t, e.url, ProtocolTransportWS, http.Header{"Origin": {"https://app.example"}})
 	c.init(adminInit)
 }
+
+// The HTTP server's read and write timeouts, meant for requests, do not
+// cut sockets.
+func TestServerTimeoutsDoNotCutSockets(t *testing.T) {
+	t.Parallel()
+	const timeout = 100 * time.Millisecond
+	e := serveWith(t, &Handler{}, func(s *http.Server) { s.ReadTimeout, s.WriteTimeout = timeout, timeout })
+	c := dial(t, e.url, ProtocolTransportWS, nil)
+	c.init(adminInit)
+	c.start("s", `subscription { ticks }`, map[string]any{"every": 10})
+	for start := time.Now(); time.Since(start) < 3*timeout; {
+		c.expectResult("s")
+	}
+	c.start("q", `query { note(where: {id: {_eq: 1}}) { body } }`, nil)
+	for {
+		if m := c.read(); *m.ID == "q" {
+			break
+		}
+	}
+}
