@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/stratagql/strata/engine/auth"
+	"github.com/stratagql/strata/engine/hasuraerr"
 )
 
 func TestIsUpgrade(t *testing.T) {
@@ -525,5 +529,42 @@ func TestServerTimeoutsDoNotCutSockets(t *testing.T) {
 		if m := c.read(); *m.ID == "q" {
 			break
 		}
+	}
+}
+
+// With an authentication webhook, the hook sees connection_init's headers.
+func TestWebhookAuthentication(t *testing.T) {
+	t.Parallel()
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer good" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_, _ = w.Write([]byte(`{"X-Hasura-Role": "user", "X-Hasura-User-Id": "2"}`))
+	}))
+	defer hook.Close()
+	authn, err := auth.New(t.Context(), auth.Config{AdminSecrets: []string{adminSecret}, AuthHook: hook.URL}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer authn.Close()
+	e := serve(t, &Handler{Authenticate: func(r *http.Request, body []byte) (*auth.Session, *hasuraerr.Error) {
+		return authn.Authenticate(r.Context(), r.Header, body)
+	}})
+	for _, proto := range protocols {
+		c := dial(t, e.url, proto, nil)
+		c.init(map[string]any{"headers": map[string]string{"Authorization": "Bearer good"}})
+		c.start("q", `query { note { id body } }`, nil)
+		if got := c.expectResult("q"); got != `{"data":{"note":[{"id":2,"body":"two"}]}}` {
+			t.Fatalf("%s: %s", proto, got)
+		}
+		c = dial(t, e.url, proto, nil)
+		c.send(typeConnectionInit, "", map[string]any{"headers": map[string]string{"Authorization": "Bearer bad"}})
+		if c.legacy {
+			if m := c.read(); m.Type != typeConnectionError {
+				t.Fatalf("got %s, want connection_error", m.Type)
+			}
+		}
+		c.expectClose(closeForbidden, "")
 	}
 }
