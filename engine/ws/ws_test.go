@@ -568,3 +568,14 @@ func TestWebhookAuthentication(t *testing.T) {
 		c.expectClose(closeForbidden, "")
 	}
 }
+
+func TestCloseReason(t *testing.T) {
+	long := strings.Repeat("é", 100) // 200 bytes
+	got := closeReason(long)
+	if len(got) > 123 || !strings.HasPrefix(long, got) || len(got) != 122 {
+		t.Fatalf("%d bytes: %q", len(got), got)
+	}
+	if got := closeReason("short"); got != "short" {
+		t.Fatal(got)
+	}
+}
