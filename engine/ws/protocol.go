@@ -133,6 +133,10 @@ func (c *conn) handleLegacy(m clientMessage) {
 			c.send(message(typeConnectionError, "", jsonString("start received before the connection is initialised")))
 			return
 		}
+		if m.ID == "" {
+			c.badMessage("start message without an id")
+			return
+		}
 		req, err := decodeRequest(m.Payload)
 		if err != nil {
 			c.sendError(m.ID, err)

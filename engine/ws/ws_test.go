@@ -316,9 +316,11 @@ func TestProtocolViolations(t *testing.T) {
 		c.t.Fatalf("got %s, want connection_error", m.Type)
 	}
 	c.init(adminInit)
-	c.sendRaw([]byte(`{"type":"bogus"}`))
-	if m := c.read(); m.Type != typeConnectionError {
-		c.t.Fatalf("got %s, want connection_error", m.Type)
+	for _, bad := range []string{`{"type":"bogus"}`, `not json`, `{"type":"start","payload":{"query":"query { note { id } }"}}`} {
+		c.sendRaw([]byte(bad))
+		if m := c.read(); m.Type != typeConnectionError {
+			c.t.Fatalf("%s: got %s, want connection_error", bad, m.Type)
+		}
 	}
 	c.start("q", `query { note(where: {id: {_eq: 2}}) { body } }`, nil)
 	if got := c.expectResult("q"); got != `{"data":{"note":[{"body":"two"}]}}` {
