@@ -1,13 +1,13 @@
 package ws
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"net"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -55,8 +55,6 @@ type conn struct {
 	closeCode   websocket.StatusCode
 	closeReason string
 	flush       bool // write what is queued before closing
-
-	acked atomic.Bool // connection_ack queued: keep-alives may follow
 
 	mu          sync.Mutex
 	initialised bool          // connection_init received
@@ -140,6 +138,7 @@ func (c *conn) readLoop() error {
 // writeLoop writes queued messages and keep-alives until a close is
 // requested, then closes the socket with the requested code.
 func (c *conn) writeLoop() {
+	acked := false // keep-alives only follow connection_ack
 	var tick <-chan time.Time
 	if c.h.KeepAlive > 0 {
 		t := time.NewTicker(c.h.KeepAlive)
@@ -152,8 +151,9 @@ func (c *conn) writeLoop() {
 			if !c.write(msg) {
 				return
 			}
+			acked = acked || bytes.Equal(msg, ackMessage)
 		case <-tick:
-			if c.acked.Load() && !c.write(c.keepAlive()) {
+			if acked && !c.write(c.keepAlive()) {
 				return
 			}
 		case <-c.closing:

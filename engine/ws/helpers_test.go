@@ -104,6 +104,12 @@ type env struct {
 // filled in when unset) with admin-secret and JWT authentication.
 func serve(t *testing.T, h *Handler) *env {
 	t.Helper()
+	return serveWith(t, h, nil)
+}
+
+// serveWith is serve on an HTTP server that configure adjusts.
+func serveWith(t *testing.T, h *Handler, configure func(*http.Server)) *env {
+	t.Helper()
 	authn, err := auth.New(t.Context(), auth.Config{
 		AdminSecrets: []string{adminSecret},
 		JWTSecrets:   []config.JWTSecret{{Type: "HS256", Key: jwtKey}},
@@ -133,7 +139,11 @@ func serve(t *testing.T, h *Handler) *env {
 		}
 		gh.ServeHTTP(w, r)
 	})
-	srv := httptest.NewServer(server.NewHandler(server.Deps{Routes: map[string]http.Handler{"/v1/graphql": route}}))
+	srv := httptest.NewUnstartedServer(server.NewHandler(server.Deps{Routes: map[string]http.Handler{"/v1/graphql": route}}))
+	if configure != nil {
+		configure(srv.Config)
+	}
+	srv.Start()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 		defer cancel()
@@ -141,7 +151,16 @@ func serve(t *testing.T, h *Handler) *env {
 			t.Errorf("shutdown: %v", err)
 		}
 		srv.Close()
-		tk.wg.Wait() // every subscription was stopped or ended
+		done := make(chan struct{})
+		go func() {
+			tk.wg.Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(waitFor):
+			t.Errorf("subscriptions still running after the shutdown")
+		}
 	})
 	return &env{h: h, ticks: tk, url: "ws" + strings.TrimPrefix(srv.URL, "http") + "/v1/graphql"}
 }
@@ -275,6 +294,9 @@ type client struct {
 	// keepAlives counts ka (legacy) and ping (graphql-transport-ws)
 	// messages received.
 	keepAlives int
+	// until bounds the client's life: reading after it fails the test
+	// (loops that read until something happens never hang).
+	until time.Time
 }
 
 // serverMessage is a message from the server.
@@ -307,7 +329,7 @@ func tryDial(t *testing.T, url, subprotocol string, header http.Header) (*client
 	}
 	sock.SetReadLimit(64 << 20)
 	t.Cleanup(func() { _ = sock.CloseNow() })
-	return &client{t: t, sock: sock, legacy: sock.Subprotocol() != ProtocolTransportWS, ops: map[string]opState{}}, nil
+	return &client{t: t, sock: sock, legacy: sock.Subprotocol() != ProtocolTransportWS, ops: map[string]opState{}, until: time.Now().Add(2 * waitFor)}, nil
 }
 
 func (c *client) send(typ, id string, payload any) {
@@ -409,6 +431,9 @@ func (c *client) readOne() serverMessage {
 // answering pings.
 func (c *client) readAny() (serverMessage, error) {
 	c.t.Helper()
+	if time.Now().After(c.until) {
+		c.t.Fatalf("client still reading %s after it connected", 2*waitFor)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	_, data, err := c.sock.Read(ctx)
 	cancel()

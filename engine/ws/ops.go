@@ -27,6 +27,12 @@ type operation struct {
 // id is running.
 func (c *conn) start(id string, req *graphql.Request) bool {
 	c.mu.Lock()
+	select {
+	case <-c.closing: // run has ended (or is ending) every operation
+		c.mu.Unlock()
+		return true
+	default:
+	}
 	if _, dup := c.ops[id]; dup {
 		c.mu.Unlock()
 		return false

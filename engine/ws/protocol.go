@@ -61,6 +61,9 @@ func message(typ, id string, payload []byte) []byte {
 	return append(b, '}')
 }
 
+// ackMessage is connection_ack, the same in both protocols.
+var ackMessage = message(typeConnectionAck, "", nil)
+
 func jsonString(s string) []byte {
 	b, _ := json.Marshal(s) // a string always marshals
 	return b
@@ -130,6 +133,10 @@ func (c *conn) handleLegacy(m clientMessage) {
 			c.send(message(typeConnectionError, "", jsonString("start received before the connection is initialised")))
 			return
 		}
+		if m.ID == "" {
+			c.badMessage("start message without an id")
+			return
+		}
 		req, err := decodeRequest(m.Payload)
 		if err != nil {
 			c.sendError(m.ID, err)
@@ -193,11 +200,10 @@ func (c *conn) init(payload json.RawMessage) {
 	c.mu.Lock()
 	c.sess = sess
 	c.mu.Unlock()
-	c.send(message(typeConnectionAck, "", nil))
+	c.send(ackMessage)
 	if c.legacy && c.h.KeepAlive > 0 {
 		c.send(c.keepAlive())
 	}
-	c.acked.Store(true)
 	if !sess.Expires.IsZero() {
 		c.expiry = time.AfterFunc(time.Until(sess.Expires), c.expired)
 	}

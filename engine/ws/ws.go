@@ -171,10 +171,11 @@ func (h *Handler) unregister(c *conn) {
 	h.mu.Unlock()
 }
 
-// Shutdown refuses new connections, completes every operation of the open
+// Shutdown refuses new connections, stops every operation of the open
 // ones and closes them with 1001 (going away), then waits for them to
 // end. When ctx ends first, the remaining sockets are dropped and ctx's
-// error returned.
+// error returned. No complete message is sent for the stopped operations:
+// clients that reconnect (to another replica) subscribe again.
 func (h *Handler) Shutdown(ctx context.Context) error {
 	h.mu.Lock()
 	h.shutdown = true
@@ -205,7 +206,6 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	for _, c := range conns {
 		_ = c.sock.CloseNow()
 	}
-	<-done
 	return ctx.Err()
 }
 

@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/stratagql/strata/engine/auth"
+	"github.com/stratagql/strata/engine/hasuraerr"
 )
 
 func TestIsUpgrade(t *testing.T) {
@@ -312,9 +316,11 @@ func TestProtocolViolations(t *testing.T) {
 		c.t.Fatalf("got %s, want connection_error", m.Type)
 	}
 	c.init(adminInit)
-	c.sendRaw([]byte(`{"type":"bogus"}`))
-	if m := c.read(); m.Type != typeConnectionError {
-		c.t.Fatalf("got %s, want connection_error", m.Type)
+	for _, bad := range []string{`{"type":"bogus"}`, `not json`, `{"type":"start","payload":{"query":"query { note { id } }"}}`} {
+		c.sendRaw([]byte(bad))
+		if m := c.read(); m.Type != typeConnectionError {
+			c.t.Fatalf("%s: got %s, want connection_error", bad, m.Type)
+		}
 	}
 	c.start("q", `query { note(where: {id: {_eq: 2}}) { body } }`, nil)
 	if got := c.expectResult("q"); got != `{"data":{"note":[{"body":"two"}]}}` {
@@ -506,4 +512,72 @@ func TestOrigin(t *testing.T) {
 	}
 	c := dial(t, e.url, ProtocolTransportWS, http.Header{"Origin": {"https://app.example"}})
 	c.init(adminInit)
+}
+
+// The HTTP server's read and write timeouts, meant for requests, do not
+// cut sockets.
+func TestServerTimeoutsDoNotCutSockets(t *testing.T) {
+	t.Parallel()
+	const timeout = 100 * time.Millisecond
+	e := serveWith(t, &Handler{}, func(s *http.Server) { s.ReadTimeout, s.WriteTimeout = timeout, timeout })
+	c := dial(t, e.url, ProtocolTransportWS, nil)
+	c.init(adminInit)
+	c.start("s", `subscription { ticks }`, map[string]any{"every": 10})
+	for start := time.Now(); time.Since(start) < 3*timeout; {
+		c.expectResult("s")
+	}
+	c.start("q", `query { note(where: {id: {_eq: 1}}) { body } }`, nil)
+	for {
+		if m := c.read(); *m.ID == "q" {
+			break
+		}
+	}
+}
+
+// With an authentication webhook, the hook sees connection_init's headers.
+func TestWebhookAuthentication(t *testing.T) {
+	t.Parallel()
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer good" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_, _ = w.Write([]byte(`{"X-Hasura-Role": "user", "X-Hasura-User-Id": "2"}`))
+	}))
+	defer hook.Close()
+	authn, err := auth.New(t.Context(), auth.Config{AdminSecrets: []string{adminSecret}, AuthHook: hook.URL}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer authn.Close()
+	e := serve(t, &Handler{Authenticate: func(r *http.Request, body []byte) (*auth.Session, *hasuraerr.Error) {
+		return authn.Authenticate(r.Context(), r.Header, body)
+	}})
+	for _, proto := range protocols {
+		c := dial(t, e.url, proto, nil)
+		c.init(map[string]any{"headers": map[string]string{"Authorization": "Bearer good"}})
+		c.start("q", `query { note { id body } }`, nil)
+		if got := c.expectResult("q"); got != `{"data":{"note":[{"id":2,"body":"two"}]}}` {
+			t.Fatalf("%s: %s", proto, got)
+		}
+		c = dial(t, e.url, proto, nil)
+		c.send(typeConnectionInit, "", map[string]any{"headers": map[string]string{"Authorization": "Bearer bad"}})
+		if c.legacy {
+			if m := c.read(); m.Type != typeConnectionError {
+				t.Fatalf("got %s, want connection_error", m.Type)
+			}
+		}
+		c.expectClose(closeForbidden, "")
+	}
+}
+
+func TestCloseReason(t *testing.T) {
+	long := strings.Repeat("é", 100) // 200 bytes
+	got := closeReason(long)
+	if len(got) > 123 || !strings.HasPrefix(long, got) || len(got) != 122 {
+		t.Fatalf("%d bytes: %q", len(got), got)
+	}
+	if got := closeReason("short"); got != "short" {
+		t.Fatal(got)
+	}
 }
