@@ -90,7 +90,7 @@ class Inbox {
 const query = `subscription { ${selection} }`;
 const modern = new Inbox('graphql-ws');
 const legacy = new Inbox('subscriptions-transport-ws');
-let connects = { modern: 0, legacy: 0 };
+const connects = { modern: 0, legacy: 0 };
 
 const gqlws = createClient({
   url: wsURL,

@@ -121,12 +121,14 @@ type engine struct {
 	once sync.Once
 }
 
+// Write collects the engine's output (shown when the test fails).
 func (e *engine) Write(p []byte) (int, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.log.Write(p)
 }
 
+// logs is the engine's output so far.
 func (e *engine) logs() string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
