@@ -57,6 +57,12 @@ test-e2e: build cluster-binaries ## Run the end-to-end suite (test/e2e): a local
 	@export DATABASE_URL="$$(hack/ensure-postgres.sh)" STRATA_E2E=1 STRATA_BIN=$(LOCALBIN)/strata KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" && \
 	go test -count=1 -timeout 15m -v $(TEST_FLAGS) ./test/e2e/... -args -ginkgo.no-color
 
+.PHONY: test-clients
+test-clients: build ## Check subscriptions with the real npm clients (graphql-ws, subscriptions-transport-ws) against bin/strata: npm ci in test/clients, then its Go test.
+	cd test/clients && npm ci --no-audit --no-fund
+	@export DATABASE_URL="$$(hack/ensure-postgres.sh)" STRATA_BIN=$(LOCALBIN)/strata && \
+	go test -count=1 -v $(TEST_FLAGS) ./test/clients/
+
 .PHONY: test-packaging
 test-packaging: envtest helm kustomize ## Test the Helm chart, config/default and the Argo CD health checks against a real API server.
 	@export STRATA_E2E=1 HELM="$(HELM)" KUSTOMIZE="$(KUSTOMIZE)" KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" KUBECTL="$(ENVTEST_ASSETS)/kubectl" && \

@@ -58,9 +58,17 @@ const (
 	engineComponent = "graphql-engine"
 	// defaultLogLevel matches the API default of spec.settings.logLevel.
 	defaultLogLevel = "info"
-	// terminationGracePeriod leaves the engine its default 60 s graceful
-	// shutdown (HASURA_GRAPHQL_GRACEFUL_SHUTDOWN_TIMEOUT) plus a margin.
-	terminationGracePeriod int64 = 65
+	// engineShutdownTimeout is the engine's graceful shutdown, in seconds
+	// (HASURA_GRAPHQL_GRACEFUL_SHUTDOWN_TIMEOUT, set explicitly on the
+	// container): on SIGTERM the engine stops listening (so its readiness
+	// fails), closes every WebSocket with 1001 (going away; clients
+	// reconnect to another replica and their subscriptions restart with an
+	// initial result), and gives in-flight HTTP requests this long.
+	engineShutdownTimeout = 60
+	// terminationGracePeriod is the pods' grace period: the engine's
+	// graceful shutdown plus a margin for closing its database pool, so the
+	// kubelet never kills an engine that is still draining.
+	terminationGracePeriod int64 = engineShutdownTimeout + 5
 )
 
 // MetadataConfigMapName is the name of the ConfigMap holding the metadata
@@ -316,6 +324,7 @@ func engineEnv(e *v1alpha1.GraphQLEngine) []*corev1ac.EnvVarApplyConfiguration {
 		plainEnv("HASURA_GRAPHQL_LOG_LEVEL", logLevel),
 		plainEnv("HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES", strconv.FormatBool(e.Spec.Settings.StringifyNumericTypes)),
 		plainEnv("HASURA_GRAPHQL_ENABLE_CONSOLE", strconv.FormatBool(e.Spec.Settings.EnableConsole)),
+		plainEnv("HASURA_GRAPHQL_GRACEFUL_SHUTDOWN_TIMEOUT", strconv.Itoa(engineShutdownTimeout)),
 	}
 	a := e.Spec.Auth
 	if a == nil {

@@ -2,7 +2,9 @@ package controllers
 
 import (
 	"encoding/json"
+	"io"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -12,6 +14,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/stratagql/strata/api/v1alpha1"
+	"github.com/stratagql/strata/engine/config"
 )
 
 // These tests exercise the pure builders with plain `go test`: no API server.
@@ -261,5 +264,36 @@ func TestObserveDeployment(t *testing.T) {
 		if st.Available != c.available || st.RolloutComplete != c.complete || st.Stalled != c.stalled || st.Message == "" {
 			t.Errorf("%s: got %+v", c.name, st)
 		}
+	}
+}
+
+// The pods outlive the engine's graceful shutdown, as the engine reads it
+// from the container's environment: WebSockets are closed with 1001 and
+// in-flight requests drain before the kubelet may kill the process.
+func TestBuildDeploymentFitsLongLivedSockets(t *testing.T) {
+	dep := &appsv1.Deployment{}
+	if err := json.Unmarshal([]byte(mustJSON(t, BuildDeployment(testEngine(), testInputs()))), dep); err != nil {
+		t.Fatal(err)
+	}
+	pod := dep.Spec.Template.Spec
+	env := map[string]string{"HASURA_GRAPHQL_DATABASE_URL": "postgres://db.example/app"} // from a Secret
+	for _, v := range pod.Containers[0].Env {
+		if v.ValueFrom == nil {
+			env[v.Name] = v.Value
+		}
+	}
+	cfg, err := config.Parse(nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatalf("the engine refuses the container's environment: %v", err)
+	}
+	const margin = 5 * time.Second
+	if pod.TerminationGracePeriodSeconds == nil {
+		t.Fatal("no terminationGracePeriodSeconds: the default 30 s would cut the engine's shutdown short")
+	}
+	if grace := time.Duration(*pod.TerminationGracePeriodSeconds) * time.Second; grace < cfg.ShutdownTimeout+margin {
+		t.Errorf("terminationGracePeriodSeconds %s < the engine's graceful shutdown %s + %s", grace, cfg.ShutdownTimeout, margin)
+	}
+	if p := pod.Containers[0].ReadinessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/healthz" {
+		t.Errorf("readiness probe = %+v, want /healthz (it fails once the engine stops listening on SIGTERM)", p)
 	}
 }

@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"encoding/json"
 	"net"
 	"net/netip"
 	"path/filepath"
@@ -95,6 +96,56 @@ var _ = Describe("Strata on a local cluster", Ordered, func() {
 		// Back to the sample, for the GitOps check below.
 		kubectl("apply", "-f", filepath.Join(samples(), "graphql_v1alpha1_permission_track_user_select.yaml"))
 		Eventually(func() (int, error) { return trackCount(ep) }).Should(Equal(12))
+	})
+
+	It("keeps a subscription through the Service receiving across a kubectl apply of a narrowing Permission, on the same socket", func() {
+		before := enginePods("demo")
+		Expect(before).To(HaveLen(1))
+		ep := endpoints("demo", 1)[0]
+		tracks := func(names ...string) string {
+			rows := make([]map[string]any, len(names))
+			for i, n := range names {
+				rows[i] = map[string]any{"id": i + 1, "name": n}
+			}
+			b, _ := json.Marshal(map[string]any{"data": map[string]any{"track": rows}})
+			return string(b)
+		}
+		all := []string{"So What", "Freddie Freeloader", "Blue in Green", "Pharaoh's Dance", "Sinnerman", "Be My Husband",
+			"Jóga", "Bachelorette", "Paranoid Android", "Karma Police", "Idioteque", "Everything in Its Right Place"}
+		rename := func(name string) {
+			GinkgoHelper()
+			b, _ := json.Marshal(name)
+			body, err := query(ep, "", `mutation { update_track_by_pk(pk_columns: {id: 2}, _set: {name: `+string(b)+`}) { id } }`)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(body).To(MatchJSON(`{"data":{"update_track_by_pk":{"id":2}}}`))
+		}
+
+		s := subscribe(ep, map[string]string{"x-hasura-role": "user"}, `subscription { track(order_by: {id: asc}) { id name } }`)
+		defer s.close()
+		Expect(s.data(5*time.Second)).To(MatchJSON(tracks(all...)), "initial result: the sample's 12 tracks")
+
+		t0 := time.Now()
+		_, err := apply(userPermission(2))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.data(5*time.Second)).To(MatchJSON(tracks(all[:2]...)), "the narrowed Permission applies to the open subscription")
+		narrowed := time.Since(t0)
+
+		// Still live after the reload: a committed change arrives.
+		rename("Freddie Freeloader (live)")
+		Expect(s.data(5 * time.Second)).To(MatchJSON(tracks(all[0], "Freddie Freeloader (live)")))
+		rename(all[1])
+		Expect(s.data(5 * time.Second)).To(MatchJSON(tracks(all[:2]...)))
+
+		// Back to the sample (the GitOps check below expects it).
+		kubectl("apply", "-f", filepath.Join(samples(), "graphql_v1alpha1_permission_track_user_select.yaml"))
+		Expect(s.data(5*time.Second)).To(MatchJSON(tracks(all...)), "the widened Permission applies too")
+		report("subscription on the Service: kubectl apply of a narrowing Permission to the narrowed result on the open socket: %s",
+			narrowed.Round(time.Millisecond))
+
+		after := enginePods("demo")
+		Expect(after).To(HaveLen(1))
+		Expect(after[0].UID).To(Equal(before[0].UID), "same pod")
+		Expect(pid(after[0])).To(Equal(pid(before[0])), "same engine process")
 	})
 
 	It("refuses a Permission that CEL rejects, and reports one on a missing column while the last good metadata keeps serving", func() {
