@@ -60,7 +60,7 @@ test-e2e: build cluster-binaries ## Run the end-to-end suite (test/e2e): a local
 .PHONY: test-clients
 test-clients: build ## Check subscriptions with the real npm clients (graphql-ws, subscriptions-transport-ws) against bin/strata: npm ci in test/clients, then its Go test.
 	cd test/clients && npm ci --no-audit --no-fund
-	@export DATABASE_URL="$$(hack/ensure-postgres.sh)" STRATA_BIN=$(LOCALBIN)/strata && \
+	@export DATABASE_URL="$$(hack/ensure-postgres.sh)" STRATA_BIN=$(LOCALBIN)/strata STRATA_CLIENTS_REQUIRED=1 && \
 	go test -count=1 -v $(TEST_FLAGS) ./test/clients/
 
 .PHONY: test-packaging
