@@ -17,7 +17,9 @@
 // Settings (environment): DATABASE_URL (required: a postgres:// server
 // URL), STRATA_BIN (bin/strata), BENCH_SUBSCRIBERS (10000), BENCH_GROUPS
 // (100), BENCH_WRITES (30 per mode), BENCH_IDLE (3s), BENCH_MODES
-// (polling,change-driven), BENCH_LOG_DIR (bin/bench). Everything runs on
+// (polling,change-driven), BENCH_LOG_DIR (bin/bench), BENCH_ENGINE_ENV (extra
+// engine settings for experiments, space-separated KEY=VALUE; the engine
+// otherwise gets none of the caller's HASURA_GRAPHQL_/STRATA_ variables). Everything runs on
 // 127.0.0.1, and every phase is bounded in count and time.
 package main
 

@@ -31,6 +31,7 @@ type config struct {
 	Idle        time.Duration
 	Modes       []string
 	LogDir      string
+	EngineEnv   []string // extra engine settings for every mode (KEY=VALUE)
 	// Pause is the longest random pause after a write's messages arrived
 	// (1 s: the next write falls at a random phase of the refetch interval).
 	Pause time.Duration
@@ -69,6 +70,12 @@ func loadConfig(getenv func(string) string) (*config, error) {
 			}
 			*n.into = i
 		}
+	}
+	for _, kv := range strings.Fields(getenv("BENCH_ENGINE_ENV")) {
+		if !strings.Contains(kv, "=") {
+			return nil, fmt.Errorf("BENCH_ENGINE_ENV: %q is not KEY=VALUE", kv)
+		}
+		c.EngineEnv = append(c.EngineEnv, kv)
 	}
 	if v := getenv("BENCH_IDLE"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -174,7 +181,7 @@ func runMode(ctx context.Context, c *config, m string, dbURL *url.URL, db *pgx.C
 	defer p.close()
 	viaProxy := *dbURL
 	viaProxy.Host = p.addr()
-	e, err := startEngine(ctx, c.StrataBin, viaProxy.String(), filepath.Join(c.LogDir, "subscriptions-"+m+".log"), modes[m])
+	e, err := startEngine(ctx, c.StrataBin, viaProxy.String(), filepath.Join(c.LogDir, "subscriptions-"+m+".log"), append(slices.Clone(modes[m]), c.EngineEnv...))
 	if err != nil {
 		return nil, err
 	}
