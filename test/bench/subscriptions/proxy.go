@@ -31,6 +31,7 @@ type stmtProxy struct {
 	total  int64
 	cohort []time.Time // when each cohort statement was sent
 	conns  map[net.Conn]bool
+	closed bool
 	wg     sync.WaitGroup
 }
 
@@ -54,6 +55,7 @@ func (p *stmtProxy) addr() string { return p.ln.Addr().String() }
 func (p *stmtProxy) close() {
 	_ = p.ln.Close()
 	p.mu.Lock()
+	p.closed = true
 	for c := range p.conns {
 		_ = c.Close()
 	}
@@ -82,11 +84,13 @@ func (p *stmtProxy) cohortTimes(from, to time.Time) []time.Time {
 }
 
 // track records an open connection (on) or forgets a closed one, so that
-// close can end them all.
+// close can end them all; one opened after close is closed at once.
 func (p *stmtProxy) track(c net.Conn, on bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if on {
+	if on && p.closed {
+		_ = c.Close()
+	} else if on {
 		p.conns[c] = true
 	} else {
 		delete(p.conns, c)
