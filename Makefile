@@ -89,6 +89,12 @@ bench: build ## Benchmark Strata vs the floor and peers on Chinook (BENCH_DURATI
 	  grep -E '^(pkg:|Benchmark|--- FAIL|FAIL|panic:)' $(LOCALBIN)/bench/micro.txt; exit $$rc; \
 	fi
 
+.PHONY: bench-subscriptions
+bench-subscriptions: build ## Measure live queries over WebSocket on bin/strata, polling vs change-driven (BENCH_SUBSCRIBERS=10000, BENCH_GROUPS, BENCH_WRITES, BENCH_IDLE, BENCH_MODES).
+	@export DATABASE_URL="$$(hack/ensure-postgres.sh)" && mkdir -p $(LOCALBIN)/bench && \
+	go build -o $(LOCALBIN)/bench/subscriptions ./test/bench/subscriptions && \
+	STRATA_BIN=$(LOCALBIN)/strata BENCH_LOG_DIR=$(LOCALBIN)/bench $(LOCALBIN)/bench/subscriptions
+
 .PHONY: bench-operator
 bench-operator: envtest ## Measure the operator's metadata path on envtest (test/bench/operator): change latency to an engine, 5,000 Tables (BENCH_OPERATOR_FLAGS).
 	@export DATABASE_URL="$$(hack/ensure-postgres.sh)" KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" && \

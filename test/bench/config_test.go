@@ -58,17 +58,3 @@ func TestLoadConfigRejects(t *testing.T) {
 		}
 	}
 }
-
-func TestDatabaseURL(t *testing.T) {
-	got, err := databaseURL("postgres://postgres@127.0.0.1:5432/postgres", "strata_bench")
-	if err != nil || got != "postgres://postgres@127.0.0.1:5432/strata_bench?sslmode=disable" {
-		t.Errorf("databaseURL = %q, %v", got, err)
-	}
-	got, err = databaseURL("postgresql://u:p@127.0.0.1/x?sslmode=require", "strata_bench")
-	if err != nil || got != "postgresql://u:p@127.0.0.1/strata_bench?sslmode=require" {
-		t.Errorf("databaseURL kept sslmode: %q, %v", got, err)
-	}
-	if _, err := databaseURL("host=127.0.0.1 dbname=x", "strata_bench"); err == nil {
-		t.Error("databaseURL accepted a key=value string")
-	}
-}

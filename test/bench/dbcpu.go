@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/stratagql/strata/test/bench/data"
 	"github.com/stratagql/strata/test/bench/internal/proc"
 )
 
@@ -30,7 +31,7 @@ func (m *dbMonitor) close() { _ = m.conn.Close(context.Background()) }
 // snapshot returns each backend's CPU time so far, or nil when the
 // backends cannot be read (a server on another machine or in a container).
 func (m *dbMonitor) snapshot(ctx context.Context) map[int]time.Duration {
-	rows, err := m.conn.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, benchDB)
+	rows, err := m.conn.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, data.DBName)
 	if err != nil {
 		return nil
 	}

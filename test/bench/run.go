@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stratagql/strata/test/bench/data"
 	"github.com/stratagql/strata/test/bench/internal/chinook"
 	"github.com/stratagql/strata/test/bench/internal/load"
 	"github.com/stratagql/strata/test/bench/internal/proc"
@@ -40,7 +41,7 @@ func benchMain(ctx context.Context) error {
 		Date: time.Now().UTC().Format(time.RFC3339), Machine: describeMachine(),
 		Clients: c.Clients, DurationS: c.Duration.Seconds(), WarmupS: c.Warmup.Seconds(), Rounds: c.Rounds,
 	}
-	dbURL, pgVersion, err := ensureDataset(ctx, c.ServerURL, logf)
+	dbURL, pgVersion, err := data.Ensure(ctx, c.ServerURL, logf)
 	if err != nil {
 		return err
 	}

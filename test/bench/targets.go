@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/stratagql/strata/test/bench/data"
 	"github.com/stratagql/strata/test/bench/internal/chinook"
 )
 
@@ -238,7 +239,7 @@ func startStrata(ctx context.Context, c *config, dbURL string) (*target, error) 
 		return nil, err
 	}
 	admin := map[string]string{"X-Hasura-Admin-Secret": adminSecret}
-	body := `{"type":"replace_metadata","args":` + string(strataMetadata) + `}`
+	body := `{"type":"replace_metadata","args":` + string(data.Metadata) + `}`
 	code, answer, err := post(ctx, t.base+"/v1/metadata", body, admin)
 	if err == nil && (code != http.StatusOK || !bytes.Contains(answer, []byte(`"success"`))) {
 		err = fmt.Errorf("replace_metadata answered %d: %s", code, clip(answer))

@@ -1,4 +1,8 @@
-package main
+// Package data is the benchmarks' vendored Chinook dataset (chinook.sql.gz,
+// with its licence and provenance beside it), Strata's metadata for it
+// (metadata.json), and the loader that creates the strata_bench database
+// from them once.
+package data
 
 import (
 	"bytes"
@@ -15,16 +19,18 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// The vendored dataset and the Strata metadata for it.
 var (
-	//go:embed data/chinook.sql.gz
+	//go:embed chinook.sql.gz
 	chinookGz []byte
-	//go:embed data/metadata.json
-	strataMetadata []byte
+	// Metadata is Strata's metadata for the dataset (replace_metadata's
+	// args): every table tracked with its relationships, role customer.
+	//
+	//go:embed metadata.json
+	Metadata []byte
 )
 
-// benchDB is the database the harness loads and every target serves.
-const benchDB = "strata_bench"
+// DBName is the database Ensure loads and every benchmark target serves.
+const DBName = "strata_bench"
 
 // datasetMark, stored as the database's comment, says the load finished; a
 // database without it (an interrupted load, an older layout) is rebuilt.
@@ -52,9 +58,9 @@ CREATE POLICY customer_own ON invoice_line FOR SELECT TO strata_bench_customer
 ANALYZE;
 `
 
-// databaseURL returns server with its database replaced by name and, unless
+// URL returns server with its database replaced by name and, unless
 // the server URL chooses one, sslmode=disable.
-func databaseURL(server, name string) (string, error) {
+func URL(server, name string) (string, error) {
 	u, err := url.Parse(server)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		return "", fmt.Errorf("DATABASE_URL must be a postgres:// URL")
@@ -69,12 +75,13 @@ func databaseURL(server, name string) (string, error) {
 	return u.String(), nil
 }
 
-// ensureDataset creates and loads strata_bench unless a finished load is
-// already there, and returns its URL and the server's version.
-func ensureDataset(ctx context.Context, serverURL string, logf func(string, ...any)) (dbURL, version string, err error) {
+// Ensure creates and loads strata_bench on the server at serverURL unless a
+// finished load is already there, and returns its URL and the server's
+// version. logf reports what it does.
+func Ensure(ctx context.Context, serverURL string, logf func(string, ...any)) (dbURL, version string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	dbURL, err = databaseURL(serverURL, benchDB)
+	dbURL, err = URL(serverURL, DBName)
 	if err != nil {
 		return "", "", err
 	}
@@ -87,21 +94,21 @@ func ensureDataset(ctx context.Context, serverURL string, logf func(string, ...a
 		return "", "", fmt.Errorf("read the server version: %w", err)
 	}
 	var mark *string
-	err = admin.QueryRow(ctx, `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1`, benchDB).Scan(&mark)
+	err = admin.QueryRow(ctx, `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1`, DBName).Scan(&mark)
 	switch {
 	case err == nil && mark != nil && *mark == datasetMark:
 		return dbURL, version, nil
 	case err == nil:
-		logf("%s exists but its load is not marked finished: rebuilding it", benchDB)
-		if _, err := admin.Exec(ctx, "DROP DATABASE "+benchDB+" WITH (FORCE)"); err != nil {
-			return "", "", fmt.Errorf("drop the unfinished %s: %w", benchDB, err)
+		logf("%s exists but its load is not marked finished: rebuilding it", DBName)
+		if _, err := admin.Exec(ctx, "DROP DATABASE "+DBName+" WITH (FORCE)"); err != nil {
+			return "", "", fmt.Errorf("drop the unfinished %s: %w", DBName, err)
 		}
 	case err != pgx.ErrNoRows:
-		return "", "", fmt.Errorf("look for database %s: %w", benchDB, err)
+		return "", "", fmt.Errorf("look for database %s: %w", DBName, err)
 	}
-	logf("creating database %s and loading Chinook (test/bench/data/chinook.sql.gz)", benchDB)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+benchDB); err != nil {
-		return "", "", fmt.Errorf("create database %s: %w", benchDB, err)
+	logf("creating database %s and loading Chinook (test/bench/data/chinook.sql.gz)", DBName)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+DBName); err != nil {
+		return "", "", fmt.Errorf("create database %s: %w", DBName, err)
 	}
 	script, err := gunzip(chinookGz)
 	if err != nil {
@@ -109,22 +116,22 @@ func ensureDataset(ctx context.Context, serverURL string, logf func(string, ...a
 	}
 	db, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
-		return "", "", fmt.Errorf("connect to %s: %w", benchDB, err)
+		return "", "", fmt.Errorf("connect to %s: %w", DBName, err)
 	}
 	defer db.Close(context.Background())
 	// The simple protocol runs a multi-statement script in one round trip.
 	if _, err := db.PgConn().Exec(ctx, script).ReadAll(); err != nil {
-		return "", "", fmt.Errorf("load chinook.sql into %s: %w", benchDB, err)
+		return "", "", fmt.Errorf("load chinook.sql into %s: %w", DBName, err)
 	}
 	if _, err := db.PgConn().Exec(ctx, rlsSQL).ReadAll(); err != nil {
-		return "", "", fmt.Errorf("set up row-level security for PostGraphile in %s: %w", benchDB, err)
+		return "", "", fmt.Errorf("set up row-level security for PostGraphile in %s: %w", DBName, err)
 	}
 	var tracks int
 	if err := db.QueryRow(ctx, "SELECT count(*) FROM track").Scan(&tracks); err != nil || tracks != 3503 {
 		return "", "", fmt.Errorf("after loading, track holds %d rows, want 3503 (%v)", tracks, err)
 	}
-	if _, err := admin.Exec(ctx, fmt.Sprintf("COMMENT ON DATABASE %s IS '%s'", benchDB, datasetMark)); err != nil {
-		return "", "", fmt.Errorf("mark %s loaded: %w", benchDB, err)
+	if _, err := admin.Exec(ctx, fmt.Sprintf("COMMENT ON DATABASE %s IS '%s'", DBName, datasetMark)); err != nil {
+		return "", "", fmt.Errorf("mark %s loaded: %w", DBName, err)
 	}
 	return dbURL, version, nil
 }
@@ -139,18 +146,4 @@ func gunzip(b []byte) (string, error) {
 		return "", fmt.Errorf("decompress chinook.sql.gz: %w", err)
 	}
 	return sb.String(), nil
-}
-
-// oracleData runs each query's oracle SQL and returns the decoded data.
-func oracleData(ctx context.Context, dbURL, sql string) (any, error) {
-	db, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", benchDB, err)
-	}
-	defer db.Close(context.Background())
-	var raw []byte
-	if err := db.QueryRow(ctx, sql).Scan(&raw); err != nil {
-		return nil, fmt.Errorf("run the oracle SQL: %w", err)
-	}
-	return decodeJSON(raw)
 }
