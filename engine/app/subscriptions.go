@@ -31,13 +31,13 @@ func (e *Engine) startSubscriptions(ctx context.Context, gh *graphql.Handler, mg
 		feed = changefeed.New(e.pool, log)
 		lm.Changes = feed // only a non-nil feed: a nil *Feed in the interface would not be nil
 		e.bg.Go(func() {
-			if err := feed.Run(ctx); err != nil {
+			if err := feed.Run(ctx); err != nil && ctx.Err() == nil {
 				log.Error("change feed stopped", "error", err)
 			}
 		})
 	}
 	e.bg.Go(func() {
-		if err := lm.Run(ctx); err != nil {
+		if err := lm.Run(ctx); err != nil && ctx.Err() == nil {
 			log.Error("subscriptions stopped", "error", err)
 		}
 	})

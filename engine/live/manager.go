@@ -434,11 +434,22 @@ func (m *Manager) loop(ctx context.Context, c *cohort) {
 // refetch evaluates subs, batch by batch, and delivers their results.
 func (m *Manager) refetch(ctx context.Context, c *cohort, subs []*subscriber) {
 	size := m.batchSize(c.stream)
+	if len(subs) <= size {
+		m.refetchBatch(ctx, c, subs)
+		return
+	}
+	// The batches of one cohort run side by side (Concurrency bounds the
+	// statements in flight): a wake-up of a large cohort then costs the
+	// time of its batches divided by Concurrency, not their sum. Each
+	// subscriber is in one batch, so batches share no subscriber state.
+	var wg sync.WaitGroup
 	for len(subs) > 0 {
 		n := min(size, len(subs))
-		m.refetchBatch(ctx, c, subs[:n])
+		batch := subs[:n]
+		wg.Go(func() { m.refetchBatch(ctx, c, batch) })
 		subs = subs[n:]
 	}
+	wg.Wait()
 }
 
 func (m *Manager) refetchBatch(ctx context.Context, c *cohort, batch []*subscriber) {
