@@ -49,7 +49,7 @@ type conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	out         chan []byte   // the send queue
+	out         *sendQueue    // the send queue
 	closing     chan struct{} // closed by requestClose
 	closeOnce   sync.Once
 	closeCode   websocket.StatusCode
@@ -77,7 +77,7 @@ func newConn(h *Handler, sock *websocket.Conn, r *http.Request) *conn {
 		log:     h.logger().With("remote", r.RemoteAddr, "protocol", protocolName(sock.Subprotocol())),
 		ctx:     ctx,
 		cancel:  cancel,
-		out:     make(chan []byte, h.sendQueue()),
+		out:     newSendQueue(h.sendQueue()),
 		closing: make(chan struct{}),
 		ops:     map[string]*operation{},
 	}
@@ -147,11 +147,13 @@ func (c *conn) writeLoop() {
 	}
 	for {
 		select {
-		case msg := <-c.out:
-			if !c.write(msg) {
-				return
+		case <-c.out.ready:
+			for _, msg := range c.out.take() {
+				if !c.write(msg) {
+					return
+				}
+				acked = acked || bytes.Equal(msg, ackMessage)
 			}
-			acked = acked || bytes.Equal(msg, ackMessage)
 		case <-tick:
 			if acked && !c.write(c.keepAlive()) {
 				return
@@ -170,16 +172,12 @@ func (c *conn) writeLoop() {
 
 // drain writes what is queued; false means the socket failed.
 func (c *conn) drain() bool {
-	for {
-		select {
-		case msg := <-c.out:
-			if !c.write(msg) {
-				return false
-			}
-		default:
-			return true
+	for _, msg := range c.out.take() {
+		if !c.write(msg) {
+			return false
 		}
 	}
+	return true
 }
 
 // write sends one message within the write timeout; a failure (the
@@ -205,14 +203,12 @@ func (c *conn) send(msg []byte) bool {
 		return false
 	default:
 	}
-	select {
-	case c.out <- msg:
+	if c.out.push(msg) {
 		return true
-	default:
-		c.log.Warn("websocket client too slow: send queue full, disconnecting", "queue", cap(c.out))
-		c.requestClose(closeSlowConsumer, "slow consumer: the send queue is full", false)
-		return false
 	}
+	c.log.Warn("websocket client too slow: send queue full, disconnecting", "queue", c.out.max)
+	c.requestClose(closeSlowConsumer, "slow consumer: the send queue is full", false)
+	return false
 }
 
 // requestClose asks the writer to close the socket with code and reason,
