@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/stratagql/strata/engine/database"
 )
 
 // ApplicationName is the application_name of the LISTEN connection, so that
@@ -73,20 +75,7 @@ func (f *Feed) Run(ctx context.Context) error {
 
 // listen opens the dedicated connection and LISTENs on Channel.
 func (f *Feed) listen(ctx context.Context) (*pgx.Conn, error) {
-	cfg := f.pool.Config().ConnConfig.Copy()
-	if cfg.RuntimeParams == nil {
-		cfg.RuntimeParams = map[string]string{}
-	}
-	cfg.RuntimeParams["application_name"] = ApplicationName
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("connect: %w", err)
-	}
-	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
-		_ = conn.Close(context.WithoutCancel(ctx))
-		return nil, fmt.Errorf("LISTEN %s: %w", Channel, err)
-	}
-	return conn, nil
+	return database.Listen(ctx, f.pool, Channel, ApplicationName)
 }
 
 // relay wakes the watchers of each notified table until ctx ends (nil) or

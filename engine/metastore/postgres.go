@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/stratagql/strata/engine/database"
 	"github.com/stratagql/strata/engine/metadata"
 )
 
@@ -191,16 +192,7 @@ func (p *Postgres) Watch(ctx context.Context, fn func(version int64)) error {
 }
 
 func (p *Postgres) listen(ctx context.Context) (*pgx.Conn, error) {
-	cfg := p.pool.Config().ConnConfig.Copy()
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("connect: %w", err)
-	}
-	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
-		_ = conn.Close(context.WithoutCancel(ctx))
-		return nil, fmt.Errorf("LISTEN %s: %w", Channel, err)
-	}
-	return conn, nil
+	return database.Listen(ctx, p.pool, Channel, "")
 }
 
 // wait relays notifications and polls between them until ctx ends or the
