@@ -79,20 +79,19 @@ func (m *Memory) setLocked(doc []byte) {
 // Watch implements Store. It reports the current version at start, then
 // every change.
 func (m *Memory) Watch(ctx context.Context, fn func(version int64)) error {
+	// The version and the channel that announces the next change are read
+	// together, so a change between the report and the wait is not lost.
 	m.mu.Lock()
-	v := m.version
+	v, ch := m.version, m.changed
 	m.mu.Unlock()
 	fn(v)
 	for {
-		m.mu.Lock()
-		ch := m.changed
-		m.mu.Unlock()
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-ch:
 			m.mu.Lock()
-			v := m.version
+			v, ch = m.version, m.changed
 			m.mu.Unlock()
 			fn(v)
 		}
