@@ -69,7 +69,7 @@ func (e *Executor) acquire(ctx context.Context) (*pgxpool.Conn, error) {
 		return nil, &hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Err: err,
 			Message: fmt.Sprintf("no database connection became free within %s", e.AcquireTimeout)}
 	}
-	return nil, pgError(err)
+	return nil, PGError(err)
 }
 
 // Query runs the SQL root fields of plan and returns their JSON values in
@@ -101,12 +101,12 @@ func (e *Executor) Query(ctx context.Context, plan *compile.Plan, vars map[strin
 	br := conn.SendBatch(ctx, batch)
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {
-		return nil, pgError(err)
+		return nil, PGError(err)
 	}
 	for _, i := range idx {
 		var raw []byte
 		if err := br.QueryRow().Scan(&raw); err != nil {
-			return nil, pgError(err)
+			return nil, PGError(err)
 		}
 		if raw == nil {
 			raw = []byte("null")
@@ -114,13 +114,15 @@ func (e *Executor) Query(ctx context.Context, plan *compile.Plan, vars map[strin
 		out[i] = raw
 	}
 	if err := br.Close(); err != nil {
-		return nil, pgError(err)
+		return nil, PGError(err)
 	}
 	return out, nil
 }
 
-// pgError maps a PostgreSQL error to Hasura's error codes.
-func pgError(err error) error {
+// PGError maps an error of a statement (PostgreSQL's, or the connection's
+// or context's) to Hasura's error codes; the HTTP and subscription paths
+// both answer through it.
+func PGError(err error) *hasuraerr.Error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		code := hasuraerr.CodePostgresError
@@ -151,11 +153,11 @@ func (e *Executor) Explain(ctx context.Context, sql string, args []any) ([]strin
 	defer conn.Release()
 	rows, err := conn.Query(ctx, "EXPLAIN "+sql, args...)
 	if err != nil {
-		return nil, pgError(err)
+		return nil, PGError(err)
 	}
 	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return nil, pgError(err)
+		return nil, PGError(err)
 	}
 	return lines, nil
 }

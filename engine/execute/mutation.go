@@ -105,7 +105,7 @@ func (e *Executor) Mutate(ctx context.Context, plan *compile.Plan, vars map[stri
 func mutationError(err error, st *compile.Statement) error {
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {
-		return pgError(err)
+		return PGError(err)
 	}
 	path := "$"
 	if st != nil && st.Path != "" {

@@ -126,6 +126,15 @@ func As(err error) (*Error, bool) {
 	return nil, false
 }
 
+// Wrap returns err as an *Error: itself when it is or wraps one, otherwise
+// an unexpected error at "$" carrying err's message (and err as its cause).
+func Wrap(err error) *Error {
+	if e, ok := As(err); ok {
+		return e
+	}
+	return &Error{Code: CodeUnexpected, Message: err.Error(), Path: "$", Err: err}
+}
+
 // REST is the error body of Hasura's REST-style APIs (/v1/metadata,
 // /v1/query, /v2/query, /v1/graphql/explain).
 type REST struct {

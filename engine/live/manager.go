@@ -12,11 +12,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stratagql/strata/engine/auth"
 	"github.com/stratagql/strata/engine/compile"
+	"github.com/stratagql/strata/engine/execute"
 	"github.com/stratagql/strata/engine/graphql"
 	"github.com/stratagql/strata/engine/hasuraerr"
 )
@@ -227,11 +227,11 @@ func (m *Manager) prepare(s *subscriber) (*compile.Subscription, []any, *hasurae
 	}
 	plan, err := compile.CompileSubscription(p.Schema, p.Operation, p.Variables, p.Options)
 	if err != nil {
-		return nil, nil, asError(err)
+		return nil, nil, hasuraerr.Wrap(err)
 	}
 	values, err := compile.Values(plan.Args, p.Variables, s.sess.Vars)
 	if err != nil {
-		return nil, nil, asError(err)
+		return nil, nil, hasuraerr.Wrap(err)
 	}
 	return plan, values, nil
 }
@@ -323,14 +323,6 @@ func (m *Manager) SchemaChanged() {
 		m.attachLocked(s, plan, values)
 		m.mu.Unlock()
 	}
-}
-
-// asError is err as a Hasura error.
-func asError(err error) *hasuraerr.Error {
-	if e, ok := hasuraerr.As(err); ok {
-		return e
-	}
-	return &hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Message: err.Error(), Path: "$", Err: err}
 }
 
 // cohort is the subscribers of one SQL statement.
@@ -467,7 +459,7 @@ func (m *Manager) refetchBatch(ctx context.Context, c *cohort, batch []*subscrib
 		alias := s.alias
 		s.mu.Unlock()
 		if err != nil {
-			m.deliverError(c, s, asError(err))
+			m.deliverError(c, s, hasuraerr.Wrap(err))
 			continue
 		}
 		if len(live) > 0 {
@@ -505,7 +497,7 @@ func (m *Manager) query(ctx context.Context, sql string, arr []byte, n int) ([]j
 	select {
 	case m.sem <- struct{}{}:
 	case <-ctx.Done():
-		return nil, asError(ctx.Err())
+		return nil, hasuraerr.Wrap(ctx.Err())
 	}
 	defer func() { <-m.sem }()
 	if m.StatementTimeout > 0 {
@@ -516,7 +508,7 @@ func (m *Manager) query(ctx context.Context, sql string, arr []byte, n int) ([]j
 	m.stmts.Add(1)
 	rows, err := m.Pool.Query(ctx, sql, string(arr))
 	if err != nil {
-		return nil, dbError(err)
+		return nil, execute.PGError(err)
 	}
 	defer rows.Close()
 	out := make([]json.RawMessage, n)
@@ -524,7 +516,7 @@ func (m *Manager) query(ctx context.Context, sql string, arr []byte, n int) ([]j
 		var i int64
 		var root []byte
 		if err := rows.Scan(&i, &root); err != nil {
-			return nil, dbError(err)
+			return nil, execute.PGError(err)
 		}
 		if i < 1 || int(i) > n {
 			return nil, &hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Message: "live: subscriber index out of range", Path: "$"}
@@ -535,25 +527,9 @@ func (m *Manager) query(ctx context.Context, sql string, arr []byte, n int) ([]j
 		out[i-1] = root
 	}
 	if err := rows.Err(); err != nil {
-		return nil, dbError(err)
+		return nil, execute.PGError(err)
 	}
 	return out, nil
-}
-
-// dbError is a database error in Hasura's terms.
-func dbError(err error) *hasuraerr.Error {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		code := hasuraerr.CodePostgresError
-		switch pe.Code[:2] {
-		case "22":
-			code = hasuraerr.CodeDataException
-		case "23":
-			code = hasuraerr.CodeConstraintViolation
-		}
-		return &hasuraerr.Error{Code: code, Message: pe.Message, Path: "$", Err: pe}
-	}
-	return &hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Message: fmt.Sprintf("database query error: %v", err), Path: "$", Err: err}
 }
 
 // response renders {"data":{alias:value}}.
@@ -593,7 +569,7 @@ func (m *Manager) deliverStream(c *cohort, s *subscriber, root json.RawMessage) 
 		Cursor []*string         `json:"cursor"`
 	}
 	if err := json.Unmarshal(root, &res); err != nil {
-		m.deliverError(c, s, asError(fmt.Errorf("live: decoding a stream result: %w", err)))
+		m.deliverError(c, s, hasuraerr.Wrap(fmt.Errorf("live: decoding a stream result: %w", err)))
 		return
 	}
 	if len(res.Rows) == 0 || res.Cursor == nil {
