@@ -179,31 +179,54 @@ func invalidJSON(err error) *hasuraerr.Error {
 	return &hasuraerr.Error{Code: hasuraerr.CodeInvalidJSON, Message: "Error in $: " + err.Error(), Path: "$"}
 }
 
-// execute answers one request and returns the response body.
-func (h *Handler) execute(ctx context.Context, req *Request, sess *Session) []byte {
-	full, version := h.Schema()
+// validated is a request validated for a session: the schema of its role
+// and the compile options, the prepared document, the coerced variables
+// and the schema generation they were validated against.
+type validated struct {
+	schema *schema.Schema
+	opts   compile.Options
+	doc    *prepared
+	vars   map[string]any
+	gen    int64
+}
+
+// validate parses (through the document cache) and validates req and its
+// variables against the current schema of sess's role.
+func (h *Handler) validate(req *Request, sess *Session) (validated, *hasuraerr.Error) {
+	full, gen := h.Schema()
 	if full == nil || full.GraphQL == nil {
-		return mustJSON(errorBody(&hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Message: "the GraphQL schema is not ready", Path: "$"}))
+		return validated{}, &hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Message: "the GraphQL schema is not ready", Path: "$"}
 	}
 	s, opts, rerr := h.roleSchema(full, sess)
 	if rerr != nil {
-		return mustJSON(errorBody(rerr))
+		return validated{}, rerr
 	}
-	p, perr := h.prepare(s, version, req, sess)
+	p, perr := h.prepare(s, gen, req, sess)
 	if perr != nil {
-		return mustJSON(errorBody(perr))
+		return validated{}, perr
 	}
 	if extra := unexpectedVariables(p.op, req.Variables); extra != "" {
-		return mustJSON(errorBody(&hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: "unexpected variables in variableValues: " + extra, Path: "$"}))
+		return validated{}, &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: "unexpected variables in variableValues: " + extra, Path: "$"}
 	}
 	vars, err := validator.VariableValues(s.GraphQL, p.op, req.Variables)
 	if err != nil {
-		return mustJSON(errorBody(fromGQLError(err)))
+		return validated{}, fromGQLError(err)
 	}
+	return validated{schema: s, opts: opts, doc: p, vars: vars, gen: gen}, nil
+}
+
+// execute answers one request and returns the response body.
+func (h *Handler) execute(ctx context.Context, req *Request, sess *Session) []byte {
+	v, verr := h.validate(req, sess)
+	if verr != nil {
+		return mustJSON(errorBody(verr))
+	}
+	s, p, vars := v.schema, v.doc, v.vars
 	key := structuralKey(p, vars)
 	plan, ok := p.plans.Get(0, key)
+	var err error
 	if !ok {
-		plan, err = compile.Compile(s, p.op, vars, opts)
+		plan, err = compile.Compile(s, p.op, vars, v.opts)
 		if err != nil {
 			return mustJSON(errorBody(asError(err)))
 		}
@@ -264,7 +287,7 @@ func (h *Handler) roleSchema(full *schema.Schema, sess *Session) (*schema.Schema
 	}
 	s, err := forRole(sess.Role)
 	if err != nil {
-		return nil, opts, &hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Message: err.Error(), Path: "$"}
+		return nil, opts, hasuraerr.Wrap(err)
 	}
 	return s, opts, nil
 }
@@ -420,12 +443,9 @@ func nilIfEmpty(s string) any {
 // asError is err as a Hasura error: the engine's errors as they are,
 // gqlparser's in Hasura's words, anything else as unexpected.
 func asError(err error) *hasuraerr.Error {
-	if e, ok := hasuraerr.As(err); ok {
-		return e
-	}
 	var ge *gqlerror.Error
-	if errors.As(err, &ge) {
+	if _, ok := hasuraerr.As(err); !ok && errors.As(err, &ge) {
 		return fromGQLError(ge)
 	}
-	return &hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Message: err.Error(), Path: "$", Err: err}
+	return hasuraerr.Wrap(err)
 }

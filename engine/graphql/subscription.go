@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/validator"
 
 	"github.com/stratagql/strata/engine/compile"
 	"github.com/stratagql/strata/engine/hasuraerr"
@@ -31,28 +30,13 @@ type PreparedSubscription struct {
 // valid subscription answers Hasura's error.
 func (h *Handler) PrepareSubscription(req *Request, sess *Session) (*PreparedSubscription, *hasuraerr.Error) {
 	h.init()
-	full, version := h.Schema()
-	if full == nil || full.GraphQL == nil {
-		return nil, &hasuraerr.Error{Code: hasuraerr.CodeUnexpected, Message: "the GraphQL schema is not ready", Path: "$"}
-	}
-	s, opts, rerr := h.roleSchema(full, sess)
-	if rerr != nil {
-		return nil, rerr
-	}
-	p, perr := h.prepare(s, version, req, sess)
-	if perr != nil {
-		return nil, perr
-	}
-	if p.op.Operation != ast.Subscription {
-		return nil, &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Path: "$",
-			Message: fmt.Sprintf("expected a subscription operation, found a %s", p.op.Operation)}
-	}
-	if extra := unexpectedVariables(p.op, req.Variables); extra != "" {
-		return nil, &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Message: "unexpected variables in variableValues: " + extra, Path: "$"}
-	}
-	vars, err := validator.VariableValues(s.GraphQL, p.op, req.Variables)
+	v, err := h.validate(req, sess)
 	if err != nil {
-		return nil, fromGQLError(err)
+		return nil, err
 	}
-	return &PreparedSubscription{Operation: p.op, Variables: vars, Schema: s, Options: opts, Generation: version}, nil
+	if v.doc.op.Operation != ast.Subscription {
+		return nil, &hasuraerr.Error{Code: hasuraerr.CodeValidationFailed, Path: "$",
+			Message: fmt.Sprintf("expected a subscription operation, found a %s", v.doc.op.Operation)}
+	}
+	return &PreparedSubscription{Operation: v.doc.op, Variables: v.vars, Schema: v.schema, Options: v.opts, Generation: v.gen}, nil
 }
