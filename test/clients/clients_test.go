@@ -16,17 +16,17 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/stratagql/strata/internal/strataproc"
 	"github.com/stratagql/strata/internal/testdb"
 )
 
@@ -63,8 +63,11 @@ func TestNPMClientsReceiveEveryChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	dbURL := testdb.New(t, string(demo))
-	port := freePort(t)
-	base := "http://127.0.0.1:" + port
+	port, err := strataproc.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
 
 	e := startEngine(t, strata, dbURL, port)
 	resp, err := http.Post(base+"/v1/metadata", "application/json",
@@ -117,88 +120,58 @@ func TestNPMClientsReceiveEveryChange(t *testing.T) {
 	}
 }
 
-// engine is a `strata engine` process.
+// engine is a `strata engine` process whose output is kept for failures.
 type engine struct {
-	cmd  *exec.Cmd
-	mu   sync.Mutex
-	log  bytes.Buffer
-	done chan error // the exit status, once
-	once sync.Once
+	*strataproc.Engine
+	log *syncBuffer
 }
 
-// Write collects the engine's output (shown when the test fails).
-func (e *engine) Write(p []byte) (int, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.log.Write(p)
+// syncBuffer collects the engine's output.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 // logs is the engine's output so far.
-func (e *engine) logs() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.log.String()
-}
+func (e *engine) logs() string { return e.log.String() }
 
 // startEngine runs strata engine on 127.0.0.1:port and waits until it
 // answers /healthz; the test's cleanup stops it.
-func startEngine(t *testing.T, strata, dbURL, port string) *engine {
+func startEngine(t *testing.T, strata, dbURL string, port int) *engine {
 	t.Helper()
-	e := &engine{done: make(chan error, 1)}
-	e.cmd = exec.Command(strata, "engine", "--database-url", dbURL, "--server-host", "127.0.0.1",
-		"--server-port", port, "--log-format", "text", "--graceful-shutdown-timeout", "5")
-	e.cmd.Stdout, e.cmd.Stderr = e, e
-	if err := e.cmd.Start(); err != nil {
-		t.Fatal(err)
+	log := &syncBuffer{}
+	p, err := strataproc.Start(context.Background(), strataproc.Options{Bin: strata, DatabaseURL: dbURL, Port: port,
+		Args: []string{"--log-format", "text", "--graceful-shutdown-timeout", "5"}, Output: log})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log)
 	}
-	go func() { e.done <- e.cmd.Wait() }()
+	e := &engine{Engine: p, log: log}
 	t.Cleanup(func() { e.stop(t) })
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if resp, err := http.Get("http://127.0.0.1:" + port + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return e
-			}
-		}
-		select {
-		case err := <-e.done:
-			e.once.Do(func() {})
-			t.Fatalf("engine exited: %v\n%s", err, e.logs())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("engine not healthy within 30 s\n%s", e.logs())
-		}
-	}
+	return e
 }
 
-// stop sends SIGTERM and waits for the engine to exit (SIGKILL after 15 s).
-// Only the first call does anything.
+// stop sends SIGTERM and waits for the engine to exit (SIGKILL after 15 s);
+// a second call reports nothing new.
 func (e *engine) stop(t *testing.T) {
 	t.Helper()
-	e.once.Do(func() {
-		_ = e.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-e.done:
-			if err != nil {
-				t.Errorf("engine exit: %v\n%s", err, e.logs())
-			}
-		case <-time.After(15 * time.Second):
-			_ = e.cmd.Process.Kill()
-			<-e.done
-			t.Errorf("engine did not stop within 15 s of SIGTERM\n%s", e.logs())
-		}
-	})
-}
-
-// freePort returns a loopback port nothing listens on.
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	select {
+	case <-e.Exited():
+		return
+	default:
 	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port
+	if err := e.Stop(15 * time.Second); err != nil {
+		t.Errorf("engine exit: %v\n%s", err, e.logs())
+	}
 }

@@ -5,15 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/stratagql/strata/internal/strataproc"
 	"github.com/stratagql/strata/test/bench/data"
 )
 
@@ -29,42 +26,26 @@ const trackPermission = `{"type":"pg_create_select_permission","args":{"table":"
 
 // engine is a running bin/strata engine.
 type engine struct {
-	base   string // http://127.0.0.1:PORT
-	cmd    *exec.Cmd
-	exited chan struct{}
-	log    string
+	*strataproc.Engine
+	log string
 }
 
 // startEngine runs strataBin on dbURL with env (besides a clean
 // environment), waits for /healthz, applies the Chinook metadata and the
 // customer's permission on track.
 func startEngine(ctx context.Context, strataBin, dbURL, logPath string, env []string) (*engine, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("find a free port: %w", err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
 	f, err := os.Create(logPath)
 	if err != nil {
 		return nil, fmt.Errorf("create the engine log: %w", err)
 	}
-	cmd := exec.Command(strataBin, "engine", "--database-url", dbURL,
-		"--server-host", "127.0.0.1", "--server-port", strconv.Itoa(port),
-		"--admin-secret", adminSecret, "--log-level", "warn", "--log-format", "text")
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "HASURA_GRAPHQL_") && !strings.HasPrefix(kv, "STRATA_") && !strings.HasPrefix(kv, "PG") {
-			cmd.Env = append(cmd.Env, kv)
-		}
+	defer f.Close() // the child has its own descriptor
+	p, err := strataproc.Start(ctx, strataproc.Options{Bin: strataBin, DatabaseURL: dbURL, Env: env, Output: f,
+		Args:         []string{"--admin-secret", adminSecret, "--log-level", "warn", "--log-format", "text"},
+		ReadyTimeout: 60 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("%w (log: %s)", err, logPath)
 	}
-	cmd.Env = append(cmd.Env, env...)
-	cmd.Stdout, cmd.Stderr = f, f
-	if err := cmd.Start(); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("start %s: %w", strataBin, err)
-	}
-	e := &engine{base: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, exited: make(chan struct{}), log: logPath}
-	go func() { _ = cmd.Wait(); f.Close(); close(e.exited) }()
+	e := &engine{Engine: p, log: logPath}
 	if err := e.setUp(ctx); err != nil {
 		e.stop()
 		return nil, err
@@ -72,24 +53,8 @@ func startEngine(ctx context.Context, strataBin, dbURL, logPath string, env []st
 	return e, nil
 }
 
+// setUp applies the Chinook metadata and the customer's permission.
 func (e *engine) setUp(ctx context.Context) error {
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		code, _, err := e.post(ctx, "GET", "/healthz", "")
-		if err == nil && code == http.StatusOK {
-			break
-		}
-		select {
-		case <-e.exited:
-			return fmt.Errorf("the engine exited while starting (log: %s)", e.log)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the engine did not answer /healthz within 60 s (log: %s)", e.log)
-		}
-	}
 	for _, body := range []string{
 		`{"type":"replace_metadata","args":` + string(data.Metadata) + `}`,
 		trackPermission,
@@ -108,7 +73,7 @@ func (e *engine) setUp(ctx context.Context) error {
 func (e *engine) post(ctx context.Context, method, path, body string) (int, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, e.base+path, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, e.URL+path, strings.NewReader(body))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -123,15 +88,5 @@ func (e *engine) post(ctx context.Context, method, path, body string) (int, []by
 	return resp.StatusCode, b, err
 }
 
-func (e *engine) pid() int { return e.cmd.Process.Pid }
-
 // stop ends the engine (SIGTERM, then SIGKILL after 15 s).
-func (e *engine) stop() {
-	_ = e.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-e.exited:
-	case <-time.After(15 * time.Second):
-		_ = e.cmd.Process.Kill()
-		<-e.exited
-	}
-}
+func (e *engine) stop() { _ = e.Stop(15 * time.Second) }

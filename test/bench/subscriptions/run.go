@@ -188,18 +188,18 @@ func runMode(ctx context.Context, c *config, m string, dbURL *url.URL, db *pgx.C
 	defer e.stop()
 	res := &result{Mode: m}
 	start := time.Now()
-	f, err := dial(ctx, e.base, c.Subscribers, albums)
+	f, err := dial(ctx, e.URL, c.Subscribers, albums)
 	if err != nil {
 		return nil, err
 	}
 	defer f.close()
 	res.Setup = time.Since(start)
-	if mem, err := proc.ReadMemory(e.pid()); err == nil {
+	if mem, err := proc.ReadMemory(e.PID()); err == nil {
 		res.RSSSubscribed = mem.RSS
 	}
 	logf("  %d subscribers have their first result after %s", c.Subscribers, res.Setup.Round(time.Millisecond))
 
-	cpu0, _ := proc.CPUTime(e.pid())
+	cpu0, _ := proc.CPUTime(e.PID())
 	total0, cohort0 := p.counts()
 	phase := time.Now()
 	visits := map[int]int{} // writes per album: +1 on even visits, -1 on odd ones, so the data ends as it began
@@ -250,7 +250,7 @@ func runMode(ctx context.Context, c *config, m string, dbURL *url.URL, db *pgx.C
 	res.WritePhase = time.Since(phase)
 	total1, cohort1 := p.counts()
 	res.Statements, res.CohortStmts = total1-total0, cohort1-cohort0
-	if cpu1, err := proc.CPUTime(e.pid()); err == nil {
+	if cpu1, err := proc.CPUTime(e.PID()); err == nil {
 		res.CPU = cpu1 - cpu0
 	}
 	logf("  %d writes in %s", res.Rounds, res.WritePhase.Round(time.Millisecond))
@@ -280,7 +280,7 @@ func runMode(ctx context.Context, c *config, m string, dbURL *url.URL, db *pgx.C
 			res.BurstSpan = span / time.Duration(res.IdleBursts)
 		}
 	}
-	if mem, err := proc.ReadMemory(e.pid()); err == nil {
+	if mem, err := proc.ReadMemory(e.PID()); err == nil {
 		res.RSSPeak = mem.Peak
 	}
 	res.Spurious, res.Errors, res.FirstError = f.spurious.Load(), f.errors.Load(), f.firstError()
