@@ -58,10 +58,10 @@ test-e2e: build cluster-binaries ## Run the end-to-end suite (test/e2e): a local
 	go test -count=1 -timeout 15m -v $(TEST_FLAGS) ./test/e2e/... -args -ginkgo.no-color
 
 .PHONY: test-clients
-test-clients: build ## Check subscriptions with the real npm clients (graphql-ws, subscriptions-transport-ws) against bin/strata: npm ci in test/clients, then its Go test.
+test-clients: build ## Check subscriptions through bin/strata with the real npm clients (graphql-ws, subscriptions-transport-ws; npm ci in test/clients) and the subscription benchmark's 20-subscriber smoke run.
 	cd test/clients && npm ci --no-audit --no-fund
 	@export DATABASE_URL="$$(hack/ensure-postgres.sh)" STRATA_BIN=$(LOCALBIN)/strata STRATA_CLIENTS_REQUIRED=1 && \
-	go test -count=1 -v $(TEST_FLAGS) ./test/clients/
+	go test -count=1 -v $(TEST_FLAGS) ./test/clients/ ./test/bench/subscriptions/
 
 .PHONY: test-packaging
 test-packaging: envtest helm kustomize ## Test the Helm chart, config/default and the Argo CD health checks against a real API server.

@@ -12,7 +12,8 @@ import (
 // writes, change-driven) against the real binary and PostgreSQL: every
 // affected subscriber gets its message, no other does, and cohort
 // statements are counted. It needs STRATA_BIN (a built bin/strata) and
-// DATABASE_URL, and is skipped otherwise, so `make test` only compiles it.
+// DATABASE_URL, which `make test-clients` (in .ci/run) sets; `make test`
+// skips it.
 func TestSmoke(t *testing.T) {
 	if os.Getenv("STRATA_BIN") == "" || os.Getenv("DATABASE_URL") == "" {
 		t.Skip("STRATA_BIN and DATABASE_URL run the benchmark smoke test")
